@@ -1,0 +1,223 @@
+"""`flask --app app ...` commands: init-db, demo-data, demo-logins, create-user, create-token."""
+import random
+from datetime import timedelta
+
+import click
+
+from . import search
+from .db import db, write
+from .models import ALL_MODELS, Category, Collection, Message, Ticket, User, utcnow
+from .services import accounts, help_center, tickets
+from .services.errors import ServiceError
+
+DEFAULT_CATEGORIES = [
+    ("general", "General question", "Anything that fits nowhere else."),
+    ("billing", "Billing", "Invoices, payments, refunds and plans."),
+    ("technical", "Technical problem", "Something does not work as it should."),
+    ("account", "Account and sign-in", "Passwords, access, profile and security."),
+    ("bug", "Bug report", "You found a defect in the product."),
+    ("feature_request", "Feature request", "An idea that would make the product better."),
+]
+
+DEMO_PASSWORD = "demo-password"
+DEMO_ADMIN = "admin@example.com"
+DEMO_AGENTS = [("ana@example.com", "Ana Agent"), ("ben@example.com", "Ben Agent"), ("chen@example.com", "Chen Agent")]
+DEMO_CUSTOMER = "carol@example.com"
+
+
+def init_db():
+    """Create every table and index that is missing, and the default categories. Safe to run again."""
+    with db.connection_context():
+        db.create_tables(ALL_MODELS, safe=True)
+        search.create_tables()
+        with write():
+            for position, (slug, name, description) in enumerate(DEFAULT_CATEGORIES):
+                Category.get_or_create(slug=slug, defaults={"name": name, "description": description, "position": position})
+
+
+def print_logins():
+    click.echo("Demo log-ins (password for all: %s):" % DEMO_PASSWORD)
+    click.echo(f"  admin     {DEMO_ADMIN}")
+    for email, _ in DEMO_AGENTS:
+        click.echo(f"  agent     {email}")
+    click.echo(f"  customer  {DEMO_CUSTOMER}  (tickets with unread agent replies)")
+
+
+SUBJECTS = [
+    "Cannot sign in after resetting my password",
+    "Invoice shows the wrong VAT number",
+    "Export to CSV times out",
+    "Feature idea: dark mode for the dashboard",
+    "Charged twice this month",
+    "App crashes when uploading a photo",
+    "How do I add a second admin?",
+    "Two-factor codes are not accepted",
+    "Refund for unused seats",
+    "Search does not find archived projects",
+    "Webhook deliveries fail with 500",
+    "Please change the e-mail on my account",
+    "Slow page loads since yesterday",
+    "Can we get an annual plan?",
+    "Notification e-mails go to spam",
+]
+CUSTOMER_LINES = [
+    "Hello, this started this morning. I tried twice and it still fails.",
+    "Thanks for looking into it. Is there anything I can try in the meantime?",
+    "It happens on both Firefox and Chrome.",
+    "Any update on this? Our team is blocked.",
+    "I attached nothing yet, but I can send screenshots if needed.",
+]
+AGENT_LINES = [
+    "Thanks for reaching out! I can reproduce this and I'm checking with the team.",
+    "Could you tell me the approximate time it happened and your browser version?",
+    "We deployed a fix a few minutes ago. Could you try again and let me know?",
+    "I've updated your account. You should see the change after signing in again.",
+    "Good news: this is resolved on our side. Reply here if anything is still off.",
+]
+NOTE_LINES = [
+    "Looks like the same root cause as the export incident last week.",
+    "Customer is on the enterprise plan: handle with priority.",
+    "Checked the logs: 3 failed attempts from their IP, nothing suspicious.",
+]
+FIRST_NAMES = ["Carol", "Dave", "Erin", "Frank", "Grace", "Heidi", "Ivan", "Judy", "Mallory", "Niaj",
+               "Olivia", "Peggy", "Rupert", "Sybil", "Trent", "Uma", "Victor", "Walter", "Xena", "Yusuf"]
+COMPANIES = ["Acme Ltd", "Globex", "Initech", "Umbrella", "Hooli", None]
+
+
+def load_demo_data(seed=7, ticket_count=200):
+    """An admin, three agents, twenty customers and `ticket_count` tickets with threads, notes and events."""
+    rng = random.Random(seed)
+    with db.connection_context():
+        if User.select().where(User.email == DEMO_ADMIN).exists():
+            return False
+        admin = accounts.create_user(DEMO_ADMIN, "Alex Admin", "admin", DEMO_PASSWORD, verified=True)
+        staff = [admin] + [accounts.create_user(e, n, "agent", DEMO_PASSWORD, verified=True) for e, n in DEMO_AGENTS]
+        customers = []
+        for i, first in enumerate(FIRST_NAMES):
+            email = DEMO_CUSTOMER if i == 0 else f"{first.lower()}@example.org"
+            customers.append(
+                accounts.create_user(email, f"{first} Customer", "customer", DEMO_PASSWORD,
+                                     company=rng.choice(COMPANIES), verified=True)
+            )
+        slugs = [c.slug for c in Category.select()]
+        tag_pool = ["vip", "refund", "outage", "mobile", "api", "onboarding"]
+        statuses = ["open", "in_progress", "waiting", "resolved", "closed"]
+        start = utcnow() - timedelta(days=60)
+        for n in range(ticket_count):
+            customer = customers[0] if n % 10 == 0 else rng.choice(customers)
+            ticket = tickets.create_ticket(
+                customer,
+                subject=rng.choice(SUBJECTS),
+                description=rng.choice(CUSTOMER_LINES),
+                category=rng.choice(slugs),
+                priority=rng.choice(["low", "normal", "normal", "normal", "high", "urgent"]),
+            )
+            agent = rng.choice(staff[1:])
+            target = statuses[n % 5]
+            if rng.random() < 0.8:
+                tickets.update_ticket(agent, ticket.id, assignee_id=agent.id,
+                                      tags=rng.sample(tag_pool, rng.randint(0, 2)))
+            if rng.random() < 0.4:
+                tickets.reply(agent, ticket.id, rng.choice(NOTE_LINES), internal=True)
+            if target != "open" or customer.id == customers[0].id:
+                tickets.reply(agent, ticket.id, rng.choice(AGENT_LINES))
+                if rng.random() < 0.5 and target not in ("resolved", "closed"):
+                    tickets.reply(customer, ticket.id, rng.choice(CUSTOMER_LINES))
+                    tickets.reply(agent, ticket.id, rng.choice(AGENT_LINES))
+            if target != "open":
+                tickets.update_ticket(agent, ticket.id, status=target)
+            if target == "closed" and rng.random() < 0.2:
+                tickets.update_ticket(agent, ticket.id, locked=True)
+            # Spread the demo over the last two months so lists and relative times look lived-in.
+            created = start + timedelta(minutes=n * 430 + rng.randint(0, 200))
+            _age_ticket(ticket.id, created, rng)
+        _demo_help_center(admin)
+        return True
+
+
+def _age_ticket(ticket_id, created, rng):
+    with write():
+        messages = list(Message.select().where(Message.ticket == ticket_id).order_by(Message.id))
+        at = created
+        stamps = {}
+        for m in messages:
+            Message.update(created_at=at).where(Message.id == m.id).execute()
+            stamps.setdefault("first", at)
+            if m.kind == "reply" and m.author_id and m.author.is_staff:
+                stamps.setdefault("first_agent", at)
+                stamps["agent"] = at
+            elif m.kind == "reply":
+                stamps["customer"] = at
+            stamps["last"] = at
+            at += timedelta(minutes=rng.randint(5, 600))
+        ticket = Ticket.get_by_id(ticket_id)
+        ticket.created_at = stamps.get("first", created)
+        ticket.updated_at = stamps.get("last", created)
+        ticket.first_response_at = stamps.get("first_agent")
+        ticket.last_agent_message_at = stamps.get("agent")
+        ticket.last_customer_message_at = stamps.get("customer")
+        ticket.customer_last_read_at = stamps.get("customer", ticket.created_at)
+        if ticket.resolved_at:
+            ticket.resolved_at = ticket.updated_at
+        if ticket.closed_at:
+            ticket.closed_at = ticket.updated_at
+        ticket.save()
+        from .models import FieldChange
+
+        FieldChange.update(at=ticket.updated_at).where(FieldChange.ticket == ticket_id).execute()
+
+
+def _demo_help_center(author):
+    if Collection.select().exists():
+        return
+    help_center.load_demo_articles(author)
+
+
+def init_app(app):
+    @app.cli.command("init-db")
+    def init_db_command():
+        """Create the database tables (idempotent)."""
+        init_db()
+        click.echo(f"Database ready: {app.config['DATABASE_URL'].split('://')[0]}")
+
+    @app.cli.command("demo-data")
+    def demo_data_command():
+        """Load demo users, tickets and help articles, then print the log-ins."""
+        init_db()
+        if load_demo_data():
+            click.echo("Demo data loaded: 1 admin, 3 agents, 20 customers, 200 tickets.")
+        else:
+            click.echo("Demo data was already loaded.")
+        print_logins()
+
+    @app.cli.command("demo-logins")
+    def demo_logins_command():
+        """Print the demo log-ins."""
+        print_logins()
+
+    @app.cli.command("create-user")
+    @click.argument("email")
+    @click.option("--name", required=True)
+    @click.option("--role", type=click.Choice(["customer", "agent", "admin"]), default="customer")
+    @click.option("--password", required=True)
+    def create_user_command(email, name, role, password):
+        """Create a user who can sign in."""
+        try:
+            with db.connection_context():
+                user = accounts.create_user(email, name, role, password, verified=True)
+        except ServiceError as error:
+            raise click.ClickException(error.message)
+        click.echo(f"Created {user.role} {user.email} (id {user.id}).")
+
+    @app.cli.command("create-token")
+    @click.argument("email")
+    @click.option("--name", required=True, help="What the token is for, e.g. 'CI export'.")
+    def create_token_command(email, name):
+        """Create an API token for a user and print it once."""
+        try:
+            with db.connection_context():
+                user = accounts.get_user_by_email(email)
+                _, raw = accounts.create_token(user, name)
+        except ServiceError as error:
+            raise click.ClickException(error.message)
+        click.echo(raw)

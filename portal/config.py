@@ -1,0 +1,47 @@
+"""Defaults in code; the environment overrides them."""
+import os
+import secrets
+from pathlib import Path
+
+
+def _flag(name, default):
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() not in {"0", "false", "no", "off", ""}
+
+
+def load_secret_key(instance_path):
+    """Keep one generated key in the instance folder so sessions survive restarts."""
+    path = Path(instance_path) / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    key = secrets.token_hex(32)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+def from_environment(instance_path):
+    """Return the configuration for this process: code defaults overridden by the environment."""
+    upload_folder = os.environ.get("UPLOAD_FOLDER") or os.path.join(instance_path, "uploads")
+    return {
+        "SECRET_KEY": os.environ.get("SECRET_KEY"),
+        "DATABASE_URL": os.environ.get("DATABASE_URL")
+        or "sqlite:///" + os.path.join(instance_path, "support.db"),
+        "UPLOAD_FOLDER": upload_folder,
+        "MAX_ATTACHMENT_MB": float(os.environ.get("MAX_ATTACHMENT_MB", "10")),
+        "RATELIMIT_ENABLED": _flag("RATELIMIT_ENABLED", True),
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE", False),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "WTF_CSRF_TIME_LIMIT": None,
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER"),
+        "MAIL_PORT": int(os.environ.get("MAIL_PORT", "25")),
+        "MAIL_FROM": os.environ.get("MAIL_FROM", "support@localhost"),
+        "SITE_NAME": os.environ.get("SITE_NAME", "Support Desk"),
+        "PAGE_SIZE": 25,
+    }

@@ -1,0 +1,131 @@
+"""The customer portal: my tickets, a new ticket, one ticket's thread with reply, close and reopen."""
+from flask import Blueprint, flash, redirect, request, url_for
+from flask_login import current_user, login_required
+
+from .extensions import limiter
+from .forms import ActionForm, ReplyForm, TicketForm, category_choices, show_errors
+from .htmx import redirect_to, render
+from .models import STATUSES
+from .services import tickets
+from .services.errors import Conflict, ValidationError
+
+bp = Blueprint("customer", __name__, url_prefix="/tickets")
+
+
+@bp.before_request
+@login_required
+def _signed_in():
+    """Every page here needs a signed-in user."""
+
+
+def _filter_from_args():
+    status = request.args.get("status", "")
+    statuses = {"active": ["open", "in_progress", "waiting"], "done": ["resolved", "closed"]}.get(
+        status, [status] if status in STATUSES else []
+    )
+    return tickets.TicketFilter(statuses=statuses, search=request.args.get("q", "").strip()[:200])
+
+
+@bp.route("")
+def index():
+    """My tickets, newest activity first, filtered by status and text; htmx swaps only the list."""
+    flt = _filter_from_args()
+    page = tickets.list_tickets(current_user, flt, cursor=request.args.get("cursor") or None, limit=25)
+    return render(
+        "customer/tickets/index.html",
+        fragment="customer/tickets/_list.html",
+        page=page,
+        status=200,
+        status_filter=request.args.get("status", ""),
+        q=flt.search,
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@limiter.limit("20 per minute", methods=["POST"])
+def new():
+    """File a new ticket."""
+    form = TicketForm()
+    form.category.choices = category_choices(tickets.categories())
+    if form.validate_on_submit():
+        try:
+            ticket = tickets.create_ticket(
+                current_user,
+                subject=form.subject.data,
+                description=form.description.data,
+                category=form.category.data or None,
+                priority=form.priority.data,
+                submission_key=form.submission_key.data,
+            )
+        except ValidationError as error:
+            show_errors(form, error)
+            return render("customer/tickets/new.html", form=form, status=422)
+        flash(f"Ticket #{ticket.id} is filed. We will reply here and mark it unread for you.", "success")
+        return redirect_to(url_for("customer.show", ticket_id=ticket.id))
+    return render("customer/tickets/new.html", form=form, status=422 if form.is_submitted() else 200)
+
+
+def _ticket_page(ticket_id, form=None, status=200):
+    ticket = tickets.get_ticket(current_user, ticket_id)
+    messages = tickets.thread(current_user, ticket)
+    tickets.mark_read(current_user, ticket)
+    return render(
+        "customer/tickets/show.html",
+        fragment="shared/_conversation.html",
+        ticket=ticket,
+        messages=messages,
+        form=form or ReplyForm(),
+        action_form=ActionForm(),
+        reply_url=url_for("customer.reply", ticket_id=ticket.id),
+        viewer="customer",
+        status=status,
+    )
+
+
+@bp.route("/<int:ticket_id>")
+def show(ticket_id):
+    """One ticket's thread, with reply, close and reopen. :raises NotFound: for someone else's ticket."""
+    return _ticket_page(ticket_id)
+
+
+@bp.route("/<int:ticket_id>/reply", methods=["POST"])
+@limiter.limit("30 per minute")
+def reply(ticket_id):
+    """Add a reply; htmx gets the refreshed conversation, plain forms a redirect."""
+    form = ReplyForm()
+    if form.validate_on_submit():
+        try:
+            tickets.reply(current_user, ticket_id, form.body.data)
+        except ValidationError as error:
+            show_errors(form, error)
+            return _ticket_page(ticket_id, form, 422)
+        except Conflict as error:
+            form.form_errors.append(error.message)
+            return _ticket_page(ticket_id, form, 409)
+        if not request.htmx:
+            return redirect(url_for("customer.show", ticket_id=ticket_id), code=303)
+        return _ticket_page(ticket_id)
+    return _ticket_page(ticket_id, form, 422)
+
+
+def _change_state(ticket_id, change, done_message):
+    form = ActionForm()
+    if form.validate_on_submit():
+        try:
+            change(current_user, ticket_id)
+            flash(done_message, "success")
+        except Conflict as error:
+            flash(error.message, "error")
+    return redirect_to(url_for("customer.show", ticket_id=ticket_id))
+
+
+@bp.route("/<int:ticket_id>/close", methods=["POST"])
+def close(ticket_id):
+    """Close my ticket."""
+    return _change_state(ticket_id, tickets.close_ticket, "The ticket is closed. You can reopen it if you need to.")
+
+
+@bp.route("/<int:ticket_id>/reopen", methods=["POST"])
+def reopen(ticket_id):
+    """Reopen my resolved or closed ticket."""
+    return _change_state(ticket_id, tickets.reopen_ticket, "The ticket is open again.")

@@ -1,0 +1,46 @@
+"""The database proxy, per-request connections, SQLite pragmas and the one write-transaction helper."""
+from peewee import DatabaseProxy, SqliteDatabase
+from playhouse.db_url import connect
+
+db = DatabaseProxy()
+
+# WAL lets readers run beside a writer; the busy timeout makes concurrent writers wait instead of failing.
+SQLITE_PRAGMAS = {
+    "journal_mode": "wal",
+    "foreign_keys": 1,
+    "busy_timeout": 10000,
+    "synchronous": "normal",
+    "cache_size": -32000,
+}
+
+
+def open_database(url):
+    """Build the database object for a DATABASE_URL."""
+    if url.startswith("sqlite"):
+        return connect(url, pragmas=SQLITE_PRAGMAS, timeout=10)
+    return connect(url)
+
+
+def is_sqlite():
+    return isinstance(db.obj, SqliteDatabase)
+
+
+def write():
+    """One transaction for one write; on SQLite take the write lock up front so two writers queue, not deadlock."""
+    if is_sqlite():
+        return db.atomic(lock_type="IMMEDIATE")
+    return db.atomic()
+
+
+def init_app(app):
+    database = open_database(app.config["DATABASE_URL"])
+    db.initialize(database)
+
+    @app.before_request
+    def _connect():
+        db.connect(reuse_if_open=True)
+
+    @app.teardown_appcontext
+    def _close(exc):
+        if not db.is_closed():
+            db.close()

@@ -1,0 +1,230 @@
+"""The whole data model: peewee models only, no rules."""
+from datetime import datetime, timezone
+
+from peewee import (
+    BooleanField,
+    CharField,
+    DateTimeField,
+    ForeignKeyField,
+    IntegerField,
+    Model,
+    TextField,
+)
+
+from .db import db
+
+
+def utcnow():
+    """Naive UTC timestamps everywhere, so SQLite and PostgreSQL compare them the same way."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+ROLES = ("customer", "agent", "admin")
+STAFF_ROLES = ("agent", "admin")
+STATUSES = ("open", "in_progress", "waiting", "resolved", "closed")
+OPEN_STATUSES = ("open", "in_progress", "waiting")
+PRIORITIES = ("low", "normal", "high", "urgent")
+PRIORITY_RANK = {name: rank for rank, name in enumerate(PRIORITIES)}
+CHANNELS = ("portal", "contact_form", "api", "email")
+MESSAGE_KINDS = ("reply", "note", "event")
+ARTICLE_STATUSES = ("draft", "published")
+
+
+class BaseModel(Model):
+    class Meta:
+        database = db
+        legacy_table_names = False
+
+
+class User(BaseModel):
+    """Customers, agents and admins share one table; `role` tells them apart."""
+
+    email = CharField(max_length=128, unique=True)  # stored lower-cased
+    name = CharField(max_length=120)
+    role = CharField(max_length=16, default="customer", index=True)
+    password_hash = CharField(max_length=255, null=True)  # null for guests who only used the contact form
+    phone = CharField(max_length=20, null=True)
+    company = CharField(max_length=120, null=True)
+    is_active = BooleanField(default=True)
+    email_verified = BooleanField(default=False)
+    created_at = DateTimeField(default=utcnow)
+    last_login_at = DateTimeField(null=True)
+
+    @property
+    def is_staff(self):
+        return self.role in STAFF_ROLES
+
+    @property
+    def is_admin(self):
+        return self.role == "admin"
+
+    # flask-login protocol
+    @property
+    def is_authenticated(self):
+        return True
+
+    @property
+    def is_anonymous(self):
+        return False
+
+    def get_id(self):
+        return str(self.id)
+
+
+class Category(BaseModel):
+    slug = CharField(max_length=64, unique=True)
+    name = CharField(max_length=120)
+    description = TextField(default="")
+    is_active = BooleanField(default=True)
+    position = IntegerField(default=0)
+
+
+class Tag(BaseModel):
+    name = CharField(max_length=64, unique=True)
+    color = CharField(max_length=7, default="#64748b")
+
+
+class Ticket(BaseModel):
+    subject = CharField(max_length=250)
+    status = CharField(max_length=16, default="open")
+    priority = CharField(max_length=16, default="normal")
+    priority_rank = IntegerField(default=1)  # sortable mirror of priority
+    category = ForeignKeyField(Category, null=True, backref="tickets", on_delete="SET NULL")
+    customer = ForeignKeyField(User, backref="tickets", on_delete="CASCADE")
+    assignee = ForeignKeyField(User, null=True, backref="assigned_tickets", on_delete="SET NULL")
+    channel = CharField(max_length=16, default="portal")
+    locked = BooleanField(default=False)
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
+    first_response_at = DateTimeField(null=True)
+    resolved_at = DateTimeField(null=True)
+    closed_at = DateTimeField(null=True)
+    customer_last_read_at = DateTimeField(null=True)
+    last_customer_message_at = DateTimeField(null=True)
+    last_agent_message_at = DateTimeField(null=True)
+    message_count = IntegerField(default=0)  # public replies only: what the customer sees
+    deleted_at = DateTimeField(null=True)
+    access_key_hash = CharField(max_length=64, null=True, unique=True)
+    submission_key = CharField(max_length=64, null=True, unique=True)  # makes a double-submitted form idempotent
+
+    class Meta:
+        indexes = (
+            (("customer", "updated_at"), False),
+            (("status", "updated_at"), False),
+            (("assignee", "status", "updated_at"), False),
+            (("category", "status", "updated_at"), False),
+            (("deleted_at", "updated_at"), False),
+        )
+
+    @property
+    def number(self):
+        return f"#{self.id}"
+
+    @property
+    def unread(self):
+        """The customer has an agent reply they have not opened yet."""
+        if self.last_agent_message_at is None:
+            return False
+        return self.customer_last_read_at is None or self.last_agent_message_at > self.customer_last_read_at
+
+    @property
+    def waiting_on_us(self):
+        """The customer spoke last."""
+        if self.last_customer_message_at is None:
+            return False
+        return self.last_agent_message_at is None or self.last_customer_message_at > self.last_agent_message_at
+
+
+class TicketTag(BaseModel):
+    ticket = ForeignKeyField(Ticket, backref="ticket_tags", on_delete="CASCADE")
+    tag = ForeignKeyField(Tag, backref="ticket_tags", on_delete="CASCADE")
+
+    class Meta:
+        indexes = ((("ticket", "tag"), True), (("tag", "ticket"), False))
+
+
+class Message(BaseModel):
+    ticket = ForeignKeyField(Ticket, backref="messages", on_delete="CASCADE")
+    kind = CharField(max_length=8, default="reply")
+    author = ForeignKeyField(User, null=True, backref="messages", on_delete="SET NULL")
+    body = TextField(default="")
+    body_html = TextField(default="")
+    # Replies and status events are public; notes and other events are for staff only.
+    is_public = BooleanField(default=True)
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("ticket", "is_public", "created_at"), False),)
+
+    @property
+    def internal(self):
+        return self.kind == "note"
+
+
+class FieldChange(BaseModel):
+    """One entry of a ticket's history: a field went from old_value to new_value."""
+
+    ticket = ForeignKeyField(Ticket, backref="history", on_delete="CASCADE")
+    field = CharField(max_length=32)
+    old_value = TextField(null=True)
+    new_value = TextField(null=True)
+    actor = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("ticket", "at"), False),)
+
+
+class Attachment(BaseModel):
+    message = ForeignKeyField(Message, null=True, backref="attachments", on_delete="CASCADE")
+    uploader = ForeignKeyField(User, null=True, backref="uploads", on_delete="SET NULL")
+    filename = CharField(max_length=255)
+    content_type = CharField(max_length=128)
+    size = IntegerField()
+    sha256 = CharField(max_length=64, index=True)
+    created_at = DateTimeField(default=utcnow)
+
+
+class ApiToken(BaseModel):
+    user = ForeignKeyField(User, backref="api_tokens", on_delete="CASCADE")
+    name = CharField(max_length=80)
+    token_hash = CharField(max_length=64, unique=True)
+    prefix = CharField(max_length=12)  # shown in lists so a person can tell tokens apart
+    created_at = DateTimeField(default=utcnow)
+    last_used_at = DateTimeField(null=True)
+    revoked_at = DateTimeField(null=True)
+
+
+class Collection(BaseModel):
+    name = CharField(max_length=120)
+    slug = CharField(max_length=120, unique=True)
+    description = TextField(default="")
+    position = IntegerField(default=0)
+
+
+class Article(BaseModel):
+    collection = ForeignKeyField(Collection, null=True, backref="articles", on_delete="SET NULL")
+    title = CharField(max_length=200)
+    slug = CharField(max_length=200, unique=True)
+    body = TextField(default="")
+    body_html = TextField(default="")
+    status = CharField(max_length=16, default="draft", index=True)
+    author = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
+    published_at = DateTimeField(null=True)
+
+
+ALL_MODELS = [
+    User,
+    Category,
+    Tag,
+    Ticket,
+    TicketTag,
+    Message,
+    FieldChange,
+    Attachment,
+    ApiToken,
+    Collection,
+    Article,
+]

@@ -1,0 +1,105 @@
+"""The public side: help center home, the contact form and the guest view of one ticket through its secret link."""
+from flask import Blueprint, abort, redirect, request, session, url_for
+from flask_login import current_user
+
+from .extensions import limiter
+from .forms import ContactForm, ReplyForm, category_choices, show_errors
+from .htmx import redirect_to, render
+from .services import help_center, tickets
+from .services.errors import Conflict, ValidationError
+
+bp = Blueprint("public", __name__)
+
+
+@bp.route("/")
+def home():
+    """The help center home: search, collections, contact support, sign in."""
+    return render("public/home.html", collections=help_center.list_collections(current_user))
+
+
+@bp.route("/contact", methods=["GET", "POST"])
+@limiter.limit("5 per minute; 30 per hour", methods=["POST"])
+def contact():
+    """The contact form: anyone can open a ticket without an account."""
+    form = ContactForm()
+    form.category.choices = category_choices(tickets.categories(), "General question")
+    if request.method == "GET" and current_user.is_authenticated:
+        form.name.data = form.name.data or current_user.name
+        form.email.data = form.email.data or current_user.email
+    if form.validate_on_submit():
+        try:
+            ticket, key = tickets.submit_contact(
+                name=form.name.data,
+                email=form.email.data,
+                company=form.company.data,
+                phone=form.phone.data,
+                category=form.category.data or None,
+                subject=form.subject.data,
+                body=form.body.data,
+                submission_key=form.submission_key.data,
+            )
+        except ValidationError as error:
+            show_errors(form, error)
+            return render("public/contact.html", form=form, status=422)
+        if key is not None:
+            # The secret link is shown once, on the confirmation page; the session remembers it for a refresh.
+            session["contact_receipt"] = {"ticket_id": ticket.id, "key": key}
+        return redirect_to(url_for("public.contact_sent", ticket_id=ticket.id))
+    return render("public/contact.html", form=form, status=422 if form.is_submitted() else 200)
+
+
+@bp.route("/contact/sent/<int:ticket_id>")
+def contact_sent(ticket_id):
+    """The confirmation page with the ticket number and its secret link."""
+    receipt = session.get("contact_receipt") or {}
+    if receipt.get("ticket_id") != ticket_id:
+        abort(404)
+    link = url_for("public.guest_ticket", key=receipt["key"], _external=True)
+    response = render("public/contact_sent.html", ticket_id=ticket_id, link=link)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _guest_page(key, form=None, status=200):
+    holder = tickets.key_holder(key)
+    ticket = tickets.get_ticket(holder, holder.ticket_id)
+    messages = tickets.thread(holder, ticket)
+    tickets.mark_read(holder, ticket)
+    return render(
+        "public/guest_ticket.html",
+        fragment="shared/_conversation.html",
+        ticket=ticket,
+        messages=messages,
+        form=form or ReplyForm(),
+        reply_url=url_for("public.guest_reply", key=key),
+        viewer="guest",
+        status=status,
+    )
+
+
+@bp.route("/t/<key>")
+@limiter.limit("60 per minute")
+def guest_ticket(key):
+    """The public thread of one ticket, for whoever holds its secret link."""
+    return _guest_page(key)
+
+
+@bp.route("/t/<key>/reply", methods=["POST"])
+@limiter.limit("20 per minute")
+def guest_reply(key):
+    """Reply through the secret link; the thread comes back with the new message."""
+    holder = tickets.key_holder(key)
+    form = ReplyForm()
+    if form.validate_on_submit():
+        try:
+            tickets.reply(holder, holder.ticket_id, form.body.data)
+        except ValidationError as error:
+            show_errors(form, error)
+            return _guest_page(key, form, 422)
+        except Conflict as error:
+            form.form_errors.append(error.message)
+            return _guest_page(key, form, 409)
+        if not request.htmx:
+            return redirect(url_for("public.guest_ticket", key=key), code=303)
+        return _guest_page(key)
+    return _guest_page(key, form, 422)

@@ -1,0 +1,117 @@
+"""Full-text search: SQLite FTS5 tables beside the data, LIKE on other databases.
+
+The index tables are kept by the service layer inside the same transaction as the write they mirror.
+"""
+import re
+
+from peewee import SQL
+
+from .db import db, is_sqlite
+
+FTS_TABLES = {
+    "ticket_fts": "subject",
+    "message_fts": "body, ticket_id UNINDEXED, kind UNINDEXED",
+    "article_fts": "title, body",
+}
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def create_tables():
+    if not is_sqlite():
+        return
+    for name, columns in FTS_TABLES.items():
+        db.execute_sql(
+            f"CREATE VIRTUAL TABLE IF NOT EXISTS {name} USING fts5({columns}, "
+            "tokenize='unicode61 remove_diacritics 2')"
+        )
+
+
+def fts_query(text):
+    """Turn what a person typed into an FTS5 query: every word must match, as a prefix."""
+    words = _WORD.findall(text or "")
+    return " ".join(f'"{w}"*' for w in words[:12])
+
+
+def index_ticket(ticket):
+    if is_sqlite():
+        db.execute_sql("INSERT OR REPLACE INTO ticket_fts(rowid, subject) VALUES (?, ?)", (ticket.id, ticket.subject))
+
+
+def index_message(message):
+    if is_sqlite() and message.kind != "event":
+        db.execute_sql(
+            "INSERT OR REPLACE INTO message_fts(rowid, body, ticket_id, kind) VALUES (?, ?, ?, ?)",
+            (message.id, message.body, message.ticket_id, message.kind),
+        )
+
+
+def index_article(article):
+    if is_sqlite():
+        db.execute_sql(
+            "INSERT OR REPLACE INTO article_fts(rowid, title, body) VALUES (?, ?, ?)",
+            (article.id, article.title, article.body),
+        )
+
+
+def unindex_article(article_id):
+    if is_sqlite():
+        db.execute_sql("DELETE FROM article_fts WHERE rowid = ?", (article_id,))
+
+
+def ticket_matches(ticket_model, message_model, text, include_notes):
+    """A WHERE expression: the ticket's subject or one of its visible messages matches `text`."""
+    kinds = ("reply", "note") if include_notes else ("reply",)
+    if is_sqlite():
+        query = fts_query(text)
+        if not query:
+            return None
+        marks = ", ".join("?" for _ in kinds)
+        return ticket_model.id.in_(
+            SQL("(SELECT rowid FROM ticket_fts WHERE ticket_fts MATCH ?)", (query,))
+        ) | ticket_model.id.in_(
+            SQL(
+                f"(SELECT ticket_id FROM message_fts WHERE message_fts MATCH ? AND kind IN ({marks}))",
+                (query, *kinds),
+            )
+        )
+    words = _WORD.findall(text or "")
+    if not words:
+        return None
+    expression = None
+    for word in words[:12]:
+        pattern = f"%{word}%"
+        in_messages = ticket_model.id.in_(
+            message_model.select(message_model.ticket).where(
+                message_model.body ** pattern, message_model.kind.in_(kinds)
+            )
+        )
+        term = (ticket_model.subject ** pattern) | in_messages
+        expression = term if expression is None else expression & term
+    return expression
+
+
+def article_ids_matching(text, limit=None):
+    """Ids of articles whose title or body match, best first (SQLite), or a LIKE filter elsewhere."""
+    query = fts_query(text)
+    if not query:
+        return []
+    if is_sqlite():
+        sql = "SELECT rowid FROM article_fts WHERE article_fts MATCH ? ORDER BY bm25(article_fts, 5.0, 1.0)"
+        params = [query]
+        if limit:
+            sql += " LIMIT ?"
+            params.append(limit)
+        return [row[0] for row in db.execute_sql(sql, params).fetchall()]
+    from .models import Article
+
+    words = _WORD.findall(text)
+    select = Article.select(Article.id)
+    for word in words[:12]:
+        select = select.where((Article.title ** f"%{word}%") | (Article.body ** f"%{word}%"))
+    if limit:
+        select = select.limit(limit)
+    return [a.id for a in select]
+
+
+__all__ = ["create_tables", "fts_query", "index_ticket", "index_message", "index_article", "ticket_matches"]

@@ -1,0 +1,770 @@
+"""Tickets and their threads: filing, listing, reading, replying, closing, reopening and field changes."""
+import base64
+import hashlib
+import json
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from peewee import JOIN, fn
+
+from .. import search
+from ..db import write
+from ..models import (
+    CHANNELS,
+    PRIORITIES,
+    PRIORITY_RANK,
+    STATUSES,
+    Attachment,
+    Category,
+    FieldChange,
+    Message,
+    Tag,
+    Ticket,
+    TicketTag,
+    User,
+    utcnow,
+)
+from . import rich_text
+from .accounts import check_length, normalize_email
+from .errors import Conflict, NotFound, ValidationError
+from .permissions import KeyHolder, check_ticket, is_admin, is_staff, require_staff, require_user
+
+MAX_BODY = 50_000
+Assignee = User.alias("assignee")
+Customer = User.alias("customer")
+
+
+# ----------------------------------------------------------------------------------------------------------- helpers
+
+
+def _author_of(actor):
+    return actor.user if isinstance(actor, KeyHolder) else actor
+
+
+def _category_for(slug, errors, field="category"):
+    if not slug:
+        return None
+    category = Category.get_or_none((Category.slug == slug) & (Category.is_active == True))  # noqa: E712
+    if category is None:
+        errors[field] = "Choose one of the listed categories."
+    return category
+
+
+def _check_body(errors, body, field="body", label="a message"):
+    body = (body or "").strip()
+    if not body:
+        errors[field] = f"Enter {label}."
+    elif len(body) > MAX_BODY:
+        errors[field] = f"The message can be at most {MAX_BODY:,} characters."
+    return body
+
+
+def _digest(raw):
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def _add_message(ticket, kind, author, body, is_public=None, at=None):
+    message = Message.create(
+        ticket=ticket,
+        kind=kind,
+        author=author,
+        body=body,
+        body_html=rich_text.render(body) if kind != "event" else "",
+        is_public=(kind == "reply") if is_public is None else is_public,
+        created_at=at or utcnow(),
+    )
+    search.index_message(message)
+    return message
+
+
+def _event_text(actor, field_name, old, new):
+    who = actor.name if actor is not None else "System"
+    label = field_name.replace("_", " ")
+    if field_name == "assignee":
+        return f"{who} assigned the ticket to {new}" if new else f"{who} unassigned the ticket"
+    if field_name == "tags":
+        return f"{who} changed tags to {new or 'none'}"
+    if field_name == "locked":
+        return f"{who} locked the ticket" if new == "true" else f"{who} unlocked the ticket"
+    return f"{who} set {label} to {new or 'none'}"
+
+
+def _record(ticket, actor, field_name, old, new, at):
+    """One history entry and one event line in the thread; status events are public, the rest staff-only."""
+    old = None if old is None else str(old)
+    new = None if new is None else str(new)
+    FieldChange.create(ticket=ticket, field=field_name, old_value=old, new_value=new, actor=actor, at=at)
+    _add_message(ticket, "event", actor, _event_text(actor, field_name, old, new), is_public=field_name == "status", at=at)
+
+
+def _set_status(ticket, status, actor, at):
+    if status == ticket.status:
+        return
+    old = ticket.status
+    ticket.status = status
+    if status == "resolved":
+        ticket.resolved_at = at
+    if status == "closed":
+        ticket.closed_at = at
+    _record(ticket, actor, "status", old, status, at)
+
+
+def _attach(actor, message, attachment_ids):
+    """Hang the caller's own unattached uploads on a message."""
+    if not attachment_ids:
+        return []
+    owner = _author_of(actor)
+    ids = list(dict.fromkeys(int(i) for i in attachment_ids))
+    uploads = list(
+        Attachment.select().where(
+            Attachment.id.in_(ids), Attachment.uploader == owner, Attachment.message.is_null()
+        )
+    )
+    if len(uploads) != len(ids):
+        raise ValidationError({"attachment_ids": "One of the attachments does not exist or is already used."})
+    Attachment.update(message=message).where(Attachment.id.in_(ids)).execute()
+    return uploads
+
+
+# ------------------------------------------------------------------------------------------------------------ create
+
+
+def create_ticket(
+    actor,
+    subject,
+    description,
+    category=None,
+    priority=None,
+    channel="portal",
+    customer_email=None,
+    customer_name=None,
+    tags=None,
+    assignee_id=None,
+    attachment_ids=None,
+    submission_key=None,
+):
+    """A new open ticket whose description is its first public message.
+
+    Customers file for themselves; agents may file on behalf of a customer by e-mail (creating them when new).
+    A repeated submission_key returns the ticket the first submission created.
+    """
+    require_user(actor)
+    errors = {}
+    subject = check_length(errors, "subject", subject, 2, 250, "a subject")
+    description = _check_body(errors, description, "description", "a description")
+    category_row = _category_for(category, errors)
+    priority = priority or "normal"
+    if priority not in PRIORITIES:
+        errors["priority"] = f"Choose one of: {', '.join(PRIORITIES)}."
+    if channel not in CHANNELS:
+        errors["channel"] = "Unknown channel."
+    staff = is_staff(actor)
+    if staff and customer_email:
+        customer_email = normalize_email(customer_email, "customer_email", errors)
+    assignee = None
+    if assignee_id and staff:
+        assignee = User.get_or_none((User.id == assignee_id) & User.role.in_(("agent", "admin")))
+        if assignee is None:
+            errors["assignee_id"] = "Choose an agent."
+    if errors:
+        raise ValidationError(errors)
+
+    with write():
+        if submission_key:
+            existing = Ticket.get_or_none(Ticket.submission_key == _digest(f"{actor.id}:{submission_key}"))
+            if existing is not None:
+                return existing
+        customer = actor
+        if staff and customer_email:
+            customer = User.get_or_none(User.email == customer_email)
+            if customer is None:
+                customer = User.create(email=customer_email, name=customer_name or customer_email.split("@")[0])
+        now = utcnow()
+        ticket = Ticket.create(
+            subject=subject,
+            priority=priority,
+            priority_rank=PRIORITY_RANK[priority],
+            category=category_row,
+            customer=customer,
+            assignee=assignee,
+            channel=channel,
+            created_at=now,
+            updated_at=now,
+            message_count=1,
+            submission_key=_digest(f"{actor.id}:{submission_key}") if submission_key else None,
+        )
+        message = _add_message(ticket, "reply", actor, description, at=now)
+        if actor.id == customer.id:
+            ticket.last_customer_message_at = now
+            ticket.customer_last_read_at = now
+        else:
+            ticket.last_agent_message_at = now
+        ticket.save()
+        _attach(actor, message, attachment_ids)
+        if tags and staff:
+            _replace_tags(ticket, tags)
+        search.index_ticket(ticket)
+    return ticket
+
+
+def submit_contact(name, email, subject, body, category=None, company=None, phone=None, submission_key=None,
+                   attachment_ids=None, uploader=None):
+    """The public contact form: a ticket for this address and the secret key to its page (shown once).
+
+    Returns (ticket, key); a repeated submission_key returns (ticket, None).
+    """
+    errors = {}
+    name = check_length(errors, "name", name, 2, 120, "your name")
+    email = normalize_email(email, errors=errors)
+    phone = (phone or "").strip()
+    if phone and not (5 <= len(phone) <= 20):
+        errors["phone"] = "A phone number has 5 to 20 characters."
+    company = (company or "").strip()
+    if len(company) > 120:
+        errors["company"] = "The company name can be at most 120 characters."
+    subject = check_length(errors, "subject", subject, 2, 250, "a subject")
+    body = _check_body(errors, body, "body", "your message")
+    category_row = _category_for(category, errors)
+    if errors:
+        raise ValidationError(errors)
+
+    key = secrets.token_urlsafe(24)  # 192 bits
+    with write():
+        if submission_key:
+            existing = Ticket.get_or_none(Ticket.submission_key == _digest(f"contact:{submission_key}"))
+            if existing is not None:
+                return existing, None
+        customer = User.get_or_none(User.email == email)
+        if customer is None:
+            customer = User.create(email=email, name=name, phone=phone or None, company=company or None)
+        else:
+            changed = False
+            if phone and not customer.phone:
+                customer.phone, changed = phone, True
+            if company and not customer.company:
+                customer.company, changed = company, True
+            if changed:
+                customer.save()
+        now = utcnow()
+        ticket = Ticket.create(
+            subject=subject,
+            category=category_row,
+            customer=customer,
+            channel="contact_form",
+            created_at=now,
+            updated_at=now,
+            last_customer_message_at=now,
+            customer_last_read_at=now,
+            message_count=1,
+            access_key_hash=_digest(key),
+            submission_key=_digest(f"contact:{submission_key}") if submission_key else None,
+        )
+        message = _add_message(ticket, "reply", customer, body, at=now)
+        if attachment_ids and uploader is not None:
+            _attach(uploader, message, attachment_ids)
+        search.index_ticket(ticket)
+    return ticket, key
+
+
+def key_holder(key):
+    """The actor for a secret ticket link. :raises NotFound: for an unknown key."""
+    if not key or len(key) > 200:
+        raise NotFound("No such ticket.")
+    ticket = (
+        Ticket.select(Ticket, Customer)
+        .join(Customer, on=(Ticket.customer == Customer.id))
+        .where(Ticket.access_key_hash == _digest(key), Ticket.deleted_at.is_null())
+        .first()
+    )
+    if ticket is None:
+        raise NotFound("No such ticket.")
+    return KeyHolder(ticket)
+
+
+# ------------------------------------------------------------------------------------------------------------- read
+
+
+@dataclass
+class TicketFilter:
+    """What a list of tickets is narrowed to; every field optional."""
+
+    statuses: list = field(default_factory=list)
+    priorities: list = field(default_factory=list)
+    categories: list = field(default_factory=list)  # slugs
+    assignee: object = None  # "me", "none", or a user id
+    customer_id: int | None = None
+    tags: list = field(default_factory=list)  # names, all of
+    search: str = ""
+    order_by: str = "updated_at"
+    order_dir: str = "desc"
+    deleted: bool = False
+
+
+@dataclass
+class Page:
+    items: list
+    total: int
+    next_cursor: str | None
+    limit: int
+
+
+ORDER_FIELDS = {
+    "updated_at": Ticket.updated_at,
+    "created_at": Ticket.created_at,
+    "priority": Ticket.priority_rank,
+}
+
+
+def encode_cursor(values):
+    raw = json.dumps(values, separators=(",", ":"), default=str).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor):
+    """:raises ValidationError: for a cursor this server did not hand out."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        values = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        if not isinstance(values, list) or len(values) != 3:
+            raise ValueError
+        return values
+    except (ValueError, TypeError, UnicodeDecodeError):
+        raise ValidationError({"cursor": "This cursor is not valid; start again from the first page."})
+
+
+def _visible_tickets(actor, flt):
+    query = Ticket.select()
+    if flt.deleted:
+        require_staff(actor)
+        if not is_admin(actor):
+            raise NotFound("No such page.")
+        query = query.where(Ticket.deleted_at.is_null(False))
+    else:
+        query = query.where(Ticket.deleted_at.is_null())
+    if not is_staff(actor):
+        query = query.where(Ticket.customer == actor.id)
+        if not actor.email_verified:
+            query = query.where(Ticket.access_key_hash.is_null())
+    return query
+
+
+def _apply_filters(query, actor, flt):
+    errors = {}
+    statuses = [s for s in flt.statuses if s]
+    if any(s not in STATUSES for s in statuses):
+        errors["status"] = f"Statuses are: {', '.join(STATUSES)}."
+    priorities = [p for p in flt.priorities if p]
+    if any(p not in PRIORITIES for p in priorities):
+        errors["priority"] = f"Priorities are: {', '.join(PRIORITIES)}."
+    if flt.order_by not in ORDER_FIELDS:
+        errors["order_by"] = f"Sort by one of: {', '.join(ORDER_FIELDS)}."
+    if flt.order_dir not in ("asc", "desc"):
+        errors["order_dir"] = "Sort direction is asc or desc."
+    if errors:
+        raise ValidationError(errors)
+    if statuses:
+        query = query.where(Ticket.status.in_(statuses))
+    if priorities:
+        query = query.where(Ticket.priority.in_(priorities))
+    if flt.categories:
+        query = query.where(
+            Ticket.category.in_(Category.select(Category.id).where(Category.slug.in_(flt.categories)))
+        )
+    if is_staff(actor):
+        if flt.assignee == "me":
+            query = query.where(Ticket.assignee == actor.id)
+        elif flt.assignee == "none":
+            query = query.where(Ticket.assignee.is_null())
+        elif flt.assignee not in (None, ""):
+            try:
+                query = query.where(Ticket.assignee == int(flt.assignee))
+            except (TypeError, ValueError):
+                raise ValidationError({"assignee": "Choose me, nobody or an agent."})
+        if flt.customer_id:
+            query = query.where(Ticket.customer == flt.customer_id)
+        for name in dict.fromkeys(t.strip().lower() for t in flt.tags if t and t.strip()):
+            query = query.where(
+                fn.EXISTS(
+                    TicketTag.select(TicketTag.id)
+                    .join(Tag)
+                    .where(TicketTag.ticket == Ticket.id, fn.LOWER(Tag.name) == name)
+                )
+            )
+    if flt.search and flt.search.strip():
+        expression = search.ticket_matches(Ticket, Message, flt.search, include_notes=is_staff(actor))
+        if expression is not None:
+            query = query.where(expression)
+    return query
+
+
+def _cursor_value(ticket, order_by):
+    value = getattr(ticket, ORDER_FIELDS[order_by].name)
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def list_tickets(actor, flt=None, cursor=None, limit=25):
+    """One page of the tickets the actor may see, narrowed by `flt`, in keyset order.
+
+    Customers see their own; agents see all. Each item carries customer, assignee, category and tags
+    loaded in a fixed number of queries.
+    """
+    require_user(actor)
+    flt = flt or TicketFilter()
+    limit = max(1, min(int(limit or 25), 100))
+    query = _apply_filters(_visible_tickets(actor, flt), actor, flt)
+    total = query.count()
+
+    column = ORDER_FIELDS[flt.order_by]
+    descending = flt.order_dir == "desc"
+    if cursor:
+        order_by, value, last_id = decode_cursor(cursor)
+        if order_by != flt.order_by:
+            raise ValidationError({"cursor": "This cursor belongs to another sort order."})
+        if isinstance(value, str):
+            try:
+                value = datetime.fromisoformat(value)
+            except ValueError:
+                raise ValidationError({"cursor": "This cursor is not valid; start again from the first page."})
+        if descending:
+            query = query.where((column < value) | ((column == value) & (Ticket.id < last_id)))
+        else:
+            query = query.where((column > value) | ((column == value) & (Ticket.id > last_id)))
+    ordering = [column.desc(), Ticket.id.desc()] if descending else [column.asc(), Ticket.id.asc()]
+
+    rows = (
+        query.select(Ticket, Customer, Assignee, Category)
+        .join_from(Ticket, Customer, on=(Ticket.customer == Customer.id), attr="customer")
+        .join_from(Ticket, Assignee, JOIN.LEFT_OUTER, on=(Ticket.assignee == Assignee.id), attr="assignee")
+        .join_from(Ticket, Category, JOIN.LEFT_OUTER, on=(Ticket.category == Category.id), attr="category")
+        .order_by(*ordering)
+        .limit(limit + 1)
+    )
+    items = list(rows)
+    next_cursor = None
+    if len(items) > limit:
+        items = items[:limit]
+        last = items[-1]
+        next_cursor = encode_cursor([flt.order_by, _cursor_value(last, flt.order_by), last.id])
+    attach_tags(items)
+    return Page(items=items, total=total, next_cursor=next_cursor, limit=limit)
+
+
+def attach_tags(tickets):
+    """Set `tag_list` on each ticket with one query for all of them."""
+    by_id = {t.id: t for t in tickets}
+    for t in tickets:
+        t.tag_list = []
+    if not by_id:
+        return tickets
+    rows = (
+        TicketTag.select(TicketTag.ticket, Tag)
+        .join(Tag)
+        .where(TicketTag.ticket.in_(list(by_id)))
+        .order_by(Tag.name)
+    )
+    for row in rows:
+        by_id[row.ticket_id].tag_list.append(row.tag)
+    return tickets
+
+
+def get_ticket(actor, ticket_id):
+    """One ticket with its customer, assignee, category and tags.
+
+    :raises NotFound: when it does not exist or the actor may not see it.
+    """
+    if actor is None:
+        raise NotFound("No such ticket.")
+    try:
+        ticket_id = int(ticket_id)
+    except (TypeError, ValueError):
+        raise NotFound("No such ticket.")
+    ticket = (
+        Ticket.select(Ticket, Customer, Assignee, Category)
+        .join_from(Ticket, Customer, on=(Ticket.customer == Customer.id), attr="customer")
+        .join_from(Ticket, Assignee, JOIN.LEFT_OUTER, on=(Ticket.assignee == Assignee.id), attr="assignee")
+        .join_from(Ticket, Category, JOIN.LEFT_OUTER, on=(Ticket.category == Category.id), attr="category")
+        .where(Ticket.id == ticket_id)
+        .first()
+    )
+    check_ticket(actor, ticket)
+    attach_tags([ticket])
+    return ticket
+
+
+def thread(actor, ticket):
+    """The messages of a ticket the actor may read, oldest first, with authors and attachments.
+
+    Customers and key holders never get internal notes or staff-only events.
+    """
+    check_ticket(actor, ticket)
+    query = (
+        Message.select(Message, User)
+        .join(User, JOIN.LEFT_OUTER, on=(Message.author == User.id), attr="author")
+        .where(Message.ticket == ticket.id)
+        .order_by(Message.created_at, Message.id)
+    )
+    if not is_staff(actor):
+        query = query.where(Message.is_public == True)  # noqa: E712
+    messages = list(query)
+    by_id = {m.id: m for m in messages}
+    for m in messages:
+        m.attachment_list = []
+    if by_id:
+        for attachment in Attachment.select().where(Attachment.message.in_(list(by_id))).order_by(Attachment.id):
+            by_id[attachment.message_id].attachment_list.append(attachment)
+    return messages
+
+
+def mark_read(actor, ticket):
+    """Remember that the customer has seen the thread up to now (agents reading change nothing)."""
+    if is_staff(actor) or actor is None:
+        return
+    now = utcnow()
+    with write():
+        Ticket.update(customer_last_read_at=now).where(Ticket.id == ticket.id).execute()
+    ticket.customer_last_read_at = now
+
+
+def history(actor, ticket_id):
+    """Field changes of a ticket, oldest first (agents only)."""
+    require_staff(actor)
+    ticket = get_ticket(actor, ticket_id)
+    return list(
+        FieldChange.select(FieldChange, User)
+        .join(User, JOIN.LEFT_OUTER, on=(FieldChange.actor == User.id), attr="actor")
+        .where(FieldChange.ticket == ticket.id)
+        .order_by(FieldChange.at, FieldChange.id)
+    )
+
+
+# ----------------------------------------------------------------------------------------------------------- change
+
+
+def reply(actor, ticket_id, body, internal=False, status=None, attachment_ids=None):
+    """Add a message to the thread and apply the status rules, all in one transaction.
+
+    Customers: a reply on waiting/resolved reopens to open; on a closed, unlocked ticket it reopens it; a locked
+    ticket refuses it. Agents: a public reply may set the status in the same step and the first one stamps
+    first_response_at; an internal note changes nothing the customer sees.
+
+    :raises NotFound: when the actor may not see the ticket.
+    :raises Conflict: when the ticket is locked.
+    """
+    staff = is_staff(actor)
+    errors = {}
+    body = _check_body(errors, body)
+    if internal and not staff:
+        errors["internal"] = "Only support staff can write internal notes."
+    if status is not None and status != "":
+        if not staff:
+            errors["status"] = "Only support staff can set the status."
+        elif status not in STATUSES:
+            errors["status"] = f"Statuses are: {', '.join(STATUSES)}."
+    if errors:
+        raise ValidationError(errors)
+    with write():
+        ticket = Ticket.get_or_none(Ticket.id == ticket_id)
+        check_ticket(actor, ticket)
+        now = utcnow()
+        author = _author_of(actor)
+        if not staff and ticket.locked:
+            raise Conflict("This ticket is locked: it can no longer be replied to. Please open a new ticket.")
+        message = _add_message(ticket, "note" if internal else "reply", author, body, at=now)
+        _attach(actor, message, attachment_ids)
+        if internal:
+            ticket.updated_at = now
+            ticket.save()
+            return message
+        ticket.message_count += 1
+        if staff:
+            ticket.last_agent_message_at = now
+            if ticket.first_response_at is None and ticket.customer_id != author.id:
+                ticket.first_response_at = now
+            if status:
+                _set_status(ticket, status, actor, now)
+        else:
+            ticket.last_customer_message_at = now
+            ticket.customer_last_read_at = now
+            if ticket.status in ("waiting", "resolved", "closed"):
+                _set_status(ticket, "open", author, now)
+        ticket.updated_at = now
+        ticket.save()
+    return message
+
+
+def close_ticket(actor, ticket_id):
+    """Close a ticket. :raises Conflict: when it is already closed."""
+    with write():
+        ticket = Ticket.get_or_none(Ticket.id == ticket_id)
+        check_ticket(actor, ticket)
+        if ticket.status == "closed":
+            raise Conflict("This ticket is already closed.")
+        now = utcnow()
+        _set_status(ticket, "closed", _author_of(actor), now)
+        ticket.updated_at = now
+        ticket.save()
+    return ticket
+
+
+def reopen_ticket(actor, ticket_id):
+    """Reopen a resolved or closed ticket.
+
+    :raises Conflict: when it is locked (customers), or not resolved or closed.
+    """
+    with write():
+        ticket = Ticket.get_or_none(Ticket.id == ticket_id)
+        check_ticket(actor, ticket)
+        if ticket.locked and not is_staff(actor):
+            raise Conflict("This ticket is locked and cannot be reopened. Please open a new ticket.")
+        if ticket.status not in ("resolved", "closed"):
+            raise Conflict("Only a resolved or closed ticket can be reopened.")
+        now = utcnow()
+        _set_status(ticket, "open", _author_of(actor), now)
+        ticket.updated_at = now
+        ticket.save()
+    return ticket
+
+
+def _replace_tags(ticket, names):
+    """Set the ticket's tags to `names` (creating unknown tags); returns (old names, new names)."""
+    wanted = []
+    for name in names:
+        name = (name or "").strip()
+        if name and name.lower() not in {w.lower() for w in wanted}:
+            if len(name) > 64:
+                raise ValidationError({"tags": "A tag can be at most 64 characters."})
+            wanted.append(name)
+    current = list(Tag.select().join(TicketTag).where(TicketTag.ticket == ticket.id).order_by(Tag.name))
+    old_names = [t.name for t in current]
+    tags = []
+    for name in wanted:
+        tag = Tag.get_or_none(fn.LOWER(Tag.name) == name.lower())
+        if tag is None:
+            tag = Tag.create(name=name)
+        tags.append(tag)
+    TicketTag.delete().where(TicketTag.ticket == ticket.id).execute()
+    if tags:
+        TicketTag.insert_many([{"ticket": ticket.id, "tag": t.id} for t in tags]).execute()
+    return old_names, sorted(t.name for t in tags)
+
+
+EDITABLE_FIELDS = ("status", "priority", "category", "assignee_id", "tags", "subject", "locked")
+
+
+def update_ticket(actor, ticket_id, **changes):
+    """Agents change ticket fields; each real change writes a history entry and an event line.
+
+    Accepts status, priority, category (slug or None), assignee_id (id or None), tags (names), subject, locked.
+    Locking a ticket also closes it.
+
+    :raises NotFound: when the ticket does not exist.
+    :raises PermissionDenied: for customers.
+    """
+    require_staff(actor)
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError({name: "This field cannot be changed." for name in unknown})
+    with write():
+        ticket = Ticket.get_or_none(Ticket.id == ticket_id)
+        check_ticket(actor, ticket)
+        _apply_changes(ticket, actor, changes, utcnow())
+    return get_ticket(actor, ticket_id)
+
+
+def _apply_changes(ticket, actor, changes, now):
+    errors = {}
+    if "status" in changes and changes["status"] not in STATUSES:
+        errors["status"] = f"Statuses are: {', '.join(STATUSES)}."
+    if "priority" in changes and changes["priority"] not in PRIORITIES:
+        errors["priority"] = f"Priorities are: {', '.join(PRIORITIES)}."
+    category = None
+    if changes.get("category"):
+        category = _category_for(changes["category"], errors)
+    assignee = None
+    if changes.get("assignee_id") not in (None, ""):
+        try:
+            assignee = User.get_or_none(
+                (User.id == int(changes["assignee_id"])) & User.role.in_(("agent", "admin")) & (User.is_active == True)  # noqa: E712
+            )
+        except (TypeError, ValueError):
+            assignee = None
+        if assignee is None:
+            errors["assignee_id"] = "Choose an active agent."
+    if "subject" in changes:
+        changes["subject"] = check_length(errors, "subject", changes["subject"], 2, 250, "a subject")
+    if errors:
+        raise ValidationError(errors)
+
+    changed = False
+    if "subject" in changes and changes["subject"] != ticket.subject:
+        _record(ticket, actor, "subject", ticket.subject, changes["subject"], now)
+        ticket.subject = changes["subject"]
+        search.index_ticket(ticket)
+        changed = True
+    if "priority" in changes and changes["priority"] != ticket.priority:
+        _record(ticket, actor, "priority", ticket.priority, changes["priority"], now)
+        ticket.priority = changes["priority"]
+        ticket.priority_rank = PRIORITY_RANK[ticket.priority]
+        changed = True
+    if "category" in changes:
+        new_id = category.id if category else None
+        if new_id != ticket.category_id:
+            old = ticket.category.slug if ticket.category_id else None
+            _record(ticket, actor, "category", old, category.slug if category else None, now)
+            ticket.category = category
+            changed = True
+    if "assignee_id" in changes:
+        new_id = assignee.id if assignee else None
+        if new_id != ticket.assignee_id:
+            old = ticket.assignee.name if ticket.assignee_id else None
+            _record(ticket, actor, "assignee", old, assignee.name if assignee else None, now)
+            ticket.assignee = assignee
+            changed = True
+    if "tags" in changes:
+        old_names, new_names = _replace_tags(ticket, changes["tags"] or [])
+        if old_names != new_names:
+            _record(ticket, actor, "tags", ", ".join(old_names), ", ".join(new_names), now)
+            changed = True
+    if "status" in changes and changes["status"] != ticket.status:
+        _set_status(ticket, changes["status"], actor, now)
+        changed = True
+    if "locked" in changes and bool(changes["locked"]) != ticket.locked:
+        ticket.locked = bool(changes["locked"])
+        _record(ticket, actor, "locked", str(not ticket.locked).lower(), str(ticket.locked).lower(), now)
+        if ticket.locked and ticket.status != "closed":
+            _set_status(ticket, "closed", actor, now)
+        changed = True
+    if changed:
+        ticket.updated_at = now
+        ticket.save()
+    return changed
+
+
+def categories(include_inactive=False):
+    """The categories a ticket can be filed under, in display order."""
+    query = Category.select().order_by(Category.position, Category.name)
+    if not include_inactive:
+        query = query.where(Category.is_active == True)  # noqa: E712
+    return list(query)
+
+
+def agents():
+    """Active agents and admins, by name: the people a ticket can be assigned to."""
+    return list(
+        User.select()
+        .where(User.role.in_(("agent", "admin")), User.is_active == True)  # noqa: E712
+        .order_by(User.name)
+    )
+
+
+def status_counts(actor):
+    """How many of the actor's visible tickets are in each status."""
+    require_user(actor)
+    query = _visible_tickets(actor, TicketFilter())
+    rows = query.select(Ticket.status, fn.COUNT(Ticket.id).alias("n")).group_by(Ticket.status)
+    counts = {s: 0 for s in STATUSES}
+    for row in rows:
+        counts[row.status] = row.n
+    return counts
+

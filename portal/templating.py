@@ -1,0 +1,87 @@
+"""Jinja filters and globals shared by every face."""
+from datetime import datetime
+
+from flask import current_app, request, url_for
+from markupsafe import Markup
+
+from .models import utcnow
+
+STATUS_LABELS = {
+    "open": "Open",
+    "in_progress": "In progress",
+    "waiting": "Waiting on customer",
+    "resolved": "Resolved",
+    "closed": "Closed",
+}
+
+
+def relative_time(value, now=None):
+    if value is None:
+        return ""
+    now = now or utcnow()
+    seconds = int((now - value).total_seconds())
+    if seconds < 45:
+        return "just now"
+    minutes = seconds // 60
+    if minutes < 60:
+        return f"{max(minutes, 1)} min ago"
+    hours = minutes // 60
+    if hours < 24:
+        return f"{hours} h ago"
+    days = hours // 24
+    if days < 30:
+        return f"{days} d ago" if days > 1 else "yesterday"
+    return value.strftime("%d %b %Y")
+
+
+def timestamp(value):
+    """A <time> element: relative text, the exact UTC time on hover."""
+    if value is None:
+        return ""
+    iso = value.strftime("%Y-%m-%dT%H:%M:%SZ")
+    exact = value.strftime("%d %b %Y, %H:%M UTC")
+    return Markup('<time datetime="{}" title="{}">{}</time>').format(iso, exact, relative_time(value))
+
+
+def status_label(status):
+    return STATUS_LABELS.get(status, status)
+
+
+def url_with(**changes):
+    """The current URL with some query arguments replaced (None removes one)."""
+    args = request.args.to_dict(flat=False)
+    for key, value in changes.items():
+        if value is None or value == "":
+            args.pop(key, None)
+        else:
+            args[key] = value if isinstance(value, list) else [value]
+    return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+
+def url_for_safe(endpoint, **values):
+    """A URL for an endpoint, or None while that face is not installed."""
+    if endpoint not in current_app.view_functions:
+        return None
+    return url_for(endpoint, **values)
+
+
+def filesize(n):
+    n = n or 0
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
+        n /= 1024
+
+
+def init_app(app):
+    app.jinja_env.filters["timestamp"] = timestamp
+    app.jinja_env.filters["reltime"] = relative_time
+    app.jinja_env.filters["status_label"] = status_label
+    app.jinja_env.filters["filesize"] = filesize
+    app.jinja_env.globals["url_with"] = url_with
+    app.jinja_env.globals["url_for_safe"] = url_for_safe
+    app.jinja_env.globals["STATUS_LABELS"] = STATUS_LABELS
+
+    @app.context_processor
+    def _site():
+        return {"site_name": app.config["SITE_NAME"], "now": datetime.utcnow}

@@ -1,0 +1,122 @@
+"""Plain fixtures: a fresh database file per test, a client, sign-in helpers and a few people."""
+import re
+
+import pytest
+
+from portal import create_app
+from portal.cli import init_db
+from portal.db import db
+from portal.services import accounts
+
+PASSWORD = "correct-horse-battery"
+
+
+@pytest.fixture
+def app(tmp_path):
+    app = create_app(
+        {
+            "TESTING": True,
+            "INSTANCE_PATH": str(tmp_path),
+            "DATABASE_URL": "sqlite:///" + str(tmp_path / "test.db"),
+            "UPLOAD_FOLDER": str(tmp_path / "uploads"),
+            "SECRET_KEY": "test-secret",
+            "RATELIMIT_ENABLED": False,
+            "SERVER_NAME": "localhost",
+        }
+    )
+    with app.app_context():
+        init_db()
+        db.connect(reuse_if_open=True)
+        yield app
+        if not db.is_closed():
+            db.close()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def make_user(role="customer", email=None, name=None, verified=True):
+    make_user.counter += 1
+    n = make_user.counter
+    return accounts.create_user(
+        email or f"{role}{n}@example.com", name or f"{role.capitalize()} {n}", role, PASSWORD, verified=verified
+    )
+
+
+make_user.counter = 0
+
+
+@pytest.fixture
+def customer(app):
+    return make_user("customer", "cara@example.com", "Cara Customer")
+
+
+@pytest.fixture
+def other_customer(app):
+    return make_user("customer", "otto@example.com", "Otto Other")
+
+
+@pytest.fixture
+def agent(app):
+    return make_user("agent", "ana@example.com", "Ana Agent")
+
+
+@pytest.fixture
+def admin(app):
+    return make_user("admin", "adam@example.com", "Adam Admin")
+
+
+def csrf_from(html):
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
+        r'name="csrf-token" content="([^"]+)"', html
+    )
+    assert match, "no CSRF token on the page"
+    return match.group(1)
+
+
+class Auth:
+    """Sign a test client in and out through the real login form."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, email, password=PASSWORD):
+        page = self.client.get("/login")
+        token = csrf_from(page.get_data(as_text=True))
+        return self.client.post("/login", data={"email": email, "password": password, "csrf_token": token})
+
+    def csrf(self, path="/"):
+        return csrf_from(self.client.get(path).get_data(as_text=True))
+
+
+@pytest.fixture
+def auth(client):
+    return Auth(client)
+
+
+class QueryCounter:
+    """Counts the SQL statements run inside a `with` block."""
+
+    def __init__(self):
+        self.count = 0
+
+    def __enter__(self):
+        database = db.obj
+        self._original = database.execute_sql
+
+        def counting(sql, params=None, *args, **kwargs):
+            self.count += 1
+            return self._original(sql, params, *args, **kwargs)
+
+        database.execute_sql = counting
+        return self
+
+    def __exit__(self, *exc):
+        db.obj.execute_sql = self._original
+
+
+@pytest.fixture
+def count_queries():
+    return QueryCounter
