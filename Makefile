@@ -31,8 +31,7 @@ browser:
 
 run: install
 	$(BIN)/flask init-db
-	@if [ ! -f instance/.demo-loaded ]; then $(BIN)/flask demo-data && touch instance/.demo-loaded; \
-	else $(BIN)/flask demo-logins; fi
+	$(BIN)/flask demo-data
 	@echo "Serving on http://$(HOST):$(PORT)/"
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
 

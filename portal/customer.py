@@ -74,7 +74,7 @@ def _ticket_page(ticket_id, form=None, status=200):
         fragment="shared/_conversation.html",
         ticket=ticket,
         messages=messages,
-        form=form or ReplyForm(),
+        form=form or ReplyForm(formdata=None),
         action_form=ActionForm(),
         reply_url=url_for("customer.reply", ticket_id=ticket.id),
         viewer="customer",

@@ -3,6 +3,7 @@ import secrets
 
 from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 
 from .models import PRIORITIES
 
@@ -36,8 +37,11 @@ class TicketForm(FlaskForm):
         "Describe the problem", description="What happened, what you expected, and any error messages. Markdown works.",
         render_kw={"required": True, "rows": 8},
     )
-    category = SelectField("Category", choices=[])
-    priority = SelectField("Priority", choices=[(p, p.capitalize()) for p in PRIORITIES], default="normal")
+    # The services judge the values; the form only carries them.
+    category = SelectField("Category", choices=[], validate_choice=False)
+    priority = SelectField(
+        "Priority", choices=[SelectChoice(p, p.capitalize()) for p in PRIORITIES], default="normal", validate_choice=False
+    )
     submission_key = HiddenField(default=_new_key)
 
 
@@ -46,7 +50,7 @@ class ContactForm(FlaskForm):
     email = EmailField("E-mail", render_kw={"autocomplete": "email", "required": True, "maxlength": 128})
     company = StringField("Company (optional)", render_kw={"autocomplete": "organization", "maxlength": 120})
     phone = StringField("Phone (optional)", render_kw={"autocomplete": "tel", "maxlength": 20})
-    category = SelectField("Category", choices=[])
+    category = SelectField("Category", choices=[], validate_choice=False)
     subject = StringField("Subject", render_kw={"required": True, "maxlength": 250, "autocomplete": "off"})
     body = TextAreaField("Message", render_kw={"required": True, "rows": 8})
     submission_key = HiddenField(default=_new_key)
@@ -57,7 +61,7 @@ class ReplyForm(FlaskForm):
 
 
 def category_choices(categories, blank="Choose a category"):
-    return [("", blank)] + [(c.slug, c.name) for c in categories]
+    return [SelectChoice("", blank)] + [SelectChoice(c.slug, c.name) for c in categories]
 
 
 def show_errors(form, error):

@@ -70,7 +70,7 @@ def _guest_page(key, form=None, status=200):
         fragment="shared/_conversation.html",
         ticket=ticket,
         messages=messages,
-        form=form or ReplyForm(),
+        form=form or ReplyForm(formdata=None),
         reply_url=url_for("public.guest_reply", key=key),
         viewer="guest",
         status=status,

@@ -2,6 +2,7 @@
 import re
 
 import pytest
+from flask import g
 
 from portal import create_app
 from portal.cli import init_db
@@ -24,6 +25,9 @@ def app(tmp_path):
             "SERVER_NAME": "localhost",
         }
     )
+    # The test keeps one app context open so services can run between requests; give each request a fresh `g`
+    # as a real server would (flask-login and flask-wtf cache the user and CSRF token there).
+    app.before_request_funcs.setdefault(None, []).insert(0, lambda: g.__dict__.clear())
     with app.app_context():
         init_db()
         db.connect(reuse_if_open=True)

@@ -768,3 +768,77 @@ def status_counts(actor):
         counts[row.status] = row.n
     return counts
 
+
+
+# ------------------------------------------------------------------------------------------------------------ trash
+
+from .permissions import require_admin  # noqa: E402  (kept with the trash functions that need it)
+
+def _trash_entry(ticket, actor, old, new, text, at):
+    FieldChange.create(ticket=ticket, field="trash", old_value=old, new_value=new, actor=actor, at=at)
+    _add_message(ticket, "event", actor, f"{actor.name} {text}", is_public=False, at=at)
+
+
+def delete_ticket(actor, ticket_id):
+    """Move a ticket to the trash (admins only); it leaves every list until restored.
+
+    :raises PermissionDenied: for anyone but an admin.
+    :raises NotFound: when it does not exist or is already in the trash.
+    """
+    require_admin(actor)
+    with write():
+        ticket = Ticket.get_or_none((Ticket.id == ticket_id) & Ticket.deleted_at.is_null())
+        if ticket is None:
+            raise NotFound("No such ticket.")
+        now = utcnow()
+        ticket.deleted_at = now
+        _trash_entry(ticket, actor, None, "trash", "moved the ticket to the trash", now)
+        ticket.save()
+    return ticket
+
+
+def restore_ticket(actor, ticket_id):
+    """Bring a ticket back from the trash (admins only). :raises NotFound: when it is not in the trash."""
+    require_admin(actor)
+    with write():
+        ticket = Ticket.get_or_none((Ticket.id == ticket_id) & Ticket.deleted_at.is_null(False))
+        if ticket is None:
+            raise NotFound("No such ticket in the trash.")
+        now = utcnow()
+        ticket.deleted_at = None
+        _trash_entry(ticket, actor, "trash", None, "restored the ticket from the trash", now)
+        ticket.save()
+    return ticket
+
+
+def purge_ticket(actor, ticket_id):
+    """Delete a trashed ticket for good: its thread, history, attachments and search entries (admins only).
+
+    :raises NotFound: when it is not in the trash (a live ticket is never purged in one step).
+    """
+    require_admin(actor)
+    with write():
+        ticket = Ticket.get_or_none((Ticket.id == ticket_id) & Ticket.deleted_at.is_null(False))
+        if ticket is None:
+            raise NotFound("No such ticket in the trash.")
+        message_ids = [m.id for m in Message.select(Message.id).where(Message.ticket == ticket.id)]
+        shas = {
+            a.sha256
+            for a in Attachment.select(Attachment.sha256).where(Attachment.message.in_(message_ids or [0]))
+        }
+        _unindex_ticket(ticket.id)
+        ticket.delete_instance(recursive=True)
+    from .attachments import _remove_file_if_unused
+
+    for sha in shas:
+        _remove_file_if_unused(sha)
+
+
+def _unindex_ticket(ticket_id):
+    # SQLite reuses the highest rowid, so stale index rows would match a later ticket with the same id.
+    if not search.is_sqlite():
+        return
+    from ..db import db
+
+    db.execute_sql("DELETE FROM ticket_fts WHERE rowid = ?", (ticket_id,))
+    db.execute_sql("DELETE FROM message_fts WHERE ticket_id = ?", (ticket_id,))

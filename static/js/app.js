@@ -54,3 +54,20 @@
     }
   });
 })();
+
+// Filter forms: leave empty fields out of the URL, so a pushed or bookmarked address stays short.
+document.addEventListener("htmx:configRequest", function (event) {
+  if (event.detail.verb !== "get") return;
+  var params = event.detail.parameters;
+  Object.keys(params).forEach(function (name) {
+    if (params[name] === "") delete params[name];
+  });
+});
+
+// Back to a page from the browser cache: its forms may be submitted again.
+window.addEventListener("pageshow", function () {
+  document.querySelectorAll("form[data-submitting]").forEach(function (form) {
+    delete form.dataset.submitting;
+    form.querySelectorAll("[data-submit-once]").forEach(function (b) { b.removeAttribute("aria-disabled"); });
+  });
+});

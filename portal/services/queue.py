@@ -1,0 +1,201 @@
+"""The agent queue: named views with live counts, filters layered on a view, and bulk changes to many tickets."""
+from dataclasses import dataclass, replace
+
+from peewee import JOIN, Case, fn
+
+from ..db import write
+from ..models import OPEN_STATUSES, PRIORITIES, STATUSES, Category, Tag, Ticket, utcnow
+from . import tickets
+from .errors import NotFound, ValidationError
+from .permissions import check_ticket, require_staff
+
+DEFAULT_VIEW = "open"
+SORTS = {"updated": "updated_at", "created": "created_at", "priority": "priority"}
+MAX_BULK = 100
+
+
+@dataclass
+class View:
+    """One entry of the queue's side bar."""
+
+    key: str
+    label: str
+    count: int = 0
+    group: str = "main"
+
+
+# The fixed views; category views are added after them, one per active category.
+FIXED_VIEWS = (
+    ("mine", "My open"),
+    ("unassigned", "Unassigned"),
+    ("open", "All open"),
+    ("waiting", "Waiting"),
+    ("resolved", "Resolved"),
+    ("closed", "Closed"),
+)
+CATEGORY_PREFIX = "category-"
+
+
+def view_filter(actor, key):
+    """The filter a named view stands for. :raises NotFound: for a view that does not exist."""
+    require_staff(actor)
+    base = {
+        "mine": tickets.TicketFilter(statuses=list(OPEN_STATUSES), assignee="me"),
+        "unassigned": tickets.TicketFilter(statuses=list(OPEN_STATUSES), assignee="none"),
+        "open": tickets.TicketFilter(statuses=list(OPEN_STATUSES)),
+        "waiting": tickets.TicketFilter(statuses=["waiting"]),
+        "resolved": tickets.TicketFilter(statuses=["resolved"]),
+        "closed": tickets.TicketFilter(statuses=["closed"]),
+    }.get(key)
+    if base is not None:
+        return base
+    if key.startswith(CATEGORY_PREFIX):
+        slug = key[len(CATEGORY_PREFIX):]
+        if Category.select().where(Category.slug == slug, Category.is_active == True).exists():  # noqa: E712
+            return tickets.TicketFilter(statuses=list(OPEN_STATUSES), categories=[slug])
+    raise NotFound("There is no such queue view.")
+
+
+def views(actor):
+    """The side bar: every view with its live count, in two queries whatever the number of tickets."""
+    require_staff(actor)
+    who = Case(None, [(Ticket.assignee.is_null(), 0), (Ticket.assignee == actor.id, 1)], 2)
+    rows = (
+        Ticket.select(Ticket.status, Ticket.category, who.alias("who"), fn.COUNT(Ticket.id).alias("n"))
+        .where(Ticket.deleted_at.is_null())
+        .group_by(Ticket.status, Ticket.category, who)
+        .tuples()
+    )
+    counts = {key: 0 for key, _ in FIXED_VIEWS}
+    by_category = {}
+    for status, category_id, owner, n in rows:
+        if status in OPEN_STATUSES:
+            counts["open"] += n
+            counts["mine"] += n if owner == 1 else 0
+            counts["unassigned"] += n if owner == 0 else 0
+            by_category[category_id] = by_category.get(category_id, 0) + n
+        if status in ("waiting", "resolved", "closed"):
+            counts[status] += n
+    result = [View(key, label, counts[key]) for key, label in FIXED_VIEWS]
+    for category in tickets.categories():
+        result.append(View(CATEGORY_PREFIX + category.slug, category.name, by_category.get(category.id, 0), "category"))
+    return result
+
+
+def queue_filter(actor, view=None, statuses=None, priorities=None, assignee=None, categories=None, tags=None,
+                 search="", sort="updated", direction="desc"):
+    """The view's filter with the agent's own choices laid over it: a field the agent set replaces the view's.
+
+    Returns (view key, TicketFilter). :raises ValidationError: for an unknown sort.
+    """
+    key = view or DEFAULT_VIEW
+    flt = view_filter(actor, key)
+    if sort not in SORTS:
+        raise ValidationError({"sort": f"Sort by one of: {', '.join(SORTS)}."})
+    overrides = {"order_by": SORTS[sort], "order_dir": direction, "search": (search or "").strip()[:200]}
+    if statuses:
+        overrides["statuses"] = list(statuses)
+    if priorities:
+        overrides["priorities"] = list(priorities)
+    if assignee:
+        overrides["assignee"] = assignee
+    if categories:
+        overrides["categories"] = list(categories)
+    if tags:
+        overrides["tags"] = list(tags)
+    return key, replace(flt, **overrides)
+
+
+def list_queue(actor, flt, cursor=None, limit=25):
+    """One page of the queue for a filter from queue_filter (keyset pagination)."""
+    require_staff(actor)
+    return tickets.list_tickets(actor, flt, cursor=cursor, limit=limit)
+
+
+@dataclass
+class FilterOptions:
+    agents: list
+    categories: list
+    tags: list
+
+
+def filter_options(actor):
+    """What the filter and bulk controls offer: active agents, active categories and every tag."""
+    require_staff(actor)
+    return FilterOptions(
+        agents=tickets.agents(),
+        categories=tickets.categories(),
+        tags=list(Tag.select().order_by(Tag.name)),
+    )
+
+
+def _bulk_changes(actor, assignee_id, status, priority, add_tag):
+    errors = {}
+    changes = {}
+    if assignee_id not in (None, ""):
+        if assignee_id == "none":
+            changes["assignee_id"] = None
+        elif assignee_id == "me":
+            changes["assignee_id"] = actor.id
+        else:
+            changes["assignee_id"] = assignee_id
+    if status:
+        if status not in STATUSES:
+            errors["status"] = f"Statuses are: {', '.join(STATUSES)}."
+        changes["status"] = status
+    if priority:
+        if priority not in PRIORITIES:
+            errors["priority"] = f"Priorities are: {', '.join(PRIORITIES)}."
+        changes["priority"] = priority
+    tag = (add_tag or "").strip()
+    if len(tag) > 64:
+        errors["add_tag"] = "A tag can be at most 64 characters."
+    if errors:
+        raise ValidationError(errors)
+    if not changes and not tag:
+        raise ValidationError({"action": "Choose at least one change to apply."})
+    return changes, tag
+
+
+def bulk_update(actor, ticket_ids, assignee_id=None, status=None, priority=None, add_tag=None):
+    """Apply the same changes to many tickets in one transaction; each ticket gets its own history entries.
+
+    assignee_id is an agent id, "me" or "none" (unassign). Returns how many tickets actually changed.
+
+    :raises ValidationError: when nothing is selected or a value is not valid (nothing is changed then).
+    :raises NotFound: when one of the tickets no longer exists.
+    """
+    require_staff(actor)
+    try:
+        ids = list(dict.fromkeys(int(i) for i in ticket_ids or []))
+    except (TypeError, ValueError):
+        raise ValidationError({"ticket_ids": "The selection is not valid; reload the queue."})
+    if not ids:
+        raise ValidationError({"ticket_ids": "Select at least one ticket."})
+    if len(ids) > MAX_BULK:
+        raise ValidationError({"ticket_ids": f"Change at most {MAX_BULK} tickets at once."})
+    changes, tag = _bulk_changes(actor, assignee_id, status, priority, add_tag)
+
+    changed = 0
+    with write():
+        rows = list(
+            Ticket.select(Ticket, tickets.Assignee, Category)
+            .join_from(Ticket, tickets.Assignee, JOIN.LEFT_OUTER, on=(Ticket.assignee == tickets.Assignee.id),
+                       attr="assignee")
+            .join_from(Ticket, Category, JOIN.LEFT_OUTER, on=(Ticket.category == Category.id), attr="category")
+            .where(Ticket.id.in_(ids), Ticket.deleted_at.is_null())
+            .order_by(Ticket.id)
+        )
+        if len(rows) != len(ids):
+            raise NotFound("One of the selected tickets no longer exists; reload the queue.")
+        tickets.attach_tags(rows)
+        now = utcnow()
+        for ticket in rows:
+            check_ticket(actor, ticket)
+            per_ticket = dict(changes)
+            names = [t.name for t in ticket.tag_list]
+            if tag and tag.lower() not in {n.lower() for n in names}:
+                per_ticket["tags"] = names + [tag]
+            if per_ticket and tickets._apply_changes(ticket, actor, per_ticket, now):
+                changed += 1
+    return changed
