@@ -1,0 +1,119 @@
+"""How fast the lists, search and a ticket page are at real sizes. Prints figures; asserts nothing.
+
+    .venv/bin/python bench/bench_lists.py            # 200,000 tickets
+    BENCH_TICKETS=1000000 .venv/bin/python bench/bench_lists.py
+
+The database is built in a temporary folder with bulk inserts, then each operation runs through the service layer
+(the same calls the pages and the API make) several times; the median is printed.
+"""
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from datetime import timedelta
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+
+from portal import create_app  # noqa: E402
+from portal.cli import init_db  # noqa: E402
+from portal.db import db  # noqa: E402
+from portal.models import PRIORITY_RANK, Message, Ticket, User, utcnow  # noqa: E402
+from portal.services import tickets  # noqa: E402
+
+WORDS = ("printer invoice export password refund crash login webhook billing upload slow search mobile "
+         "dashboard report account team plan error timeout").split()
+
+
+def build(count, rng):
+    users = [{"email": f"c{i}@example.com", "name": f"Customer {i}", "role": "customer", "email_verified": True}
+             for i in range(2000)]
+    users += [{"email": f"agent{i}@example.com", "name": f"Agent {i}", "role": "agent"} for i in range(20)]
+    with db.atomic():
+        for start in range(0, len(users), 500):
+            User.insert_many(users[start:start + 500]).execute()
+    customer_ids = [u.id for u in User.select(User.id).where(User.role == "customer")]
+    agent_ids = [u.id for u in User.select(User.id).where(User.role == "agent")]
+    statuses = ["open", "in_progress", "waiting", "resolved", "closed"]
+    now = utcnow()
+    batch = 2000
+    for start in range(0, count, batch):
+        rows, texts = [], []
+        for n in range(start, min(start + batch, count)):
+            at = now - timedelta(minutes=count - n)
+            priority = rng.choice(list(PRIORITY_RANK))
+            rows.append({
+                "subject": " ".join(rng.sample(WORDS, 4)),
+                "status": rng.choice(statuses),
+                "priority": priority,
+                "priority_rank": PRIORITY_RANK[priority],
+                "customer": rng.choice(customer_ids),
+                "assignee": rng.choice(agent_ids + [None] * 5),
+                "created_at": at,
+                "updated_at": at,
+                "message_count": 1,
+            })
+        with db.atomic():
+            first_id = Ticket.insert_many(rows).execute()
+            # insert_many returns the last rowid on SQLite
+            ids = range(first_id - len(rows) + 1, first_id + 1)
+            messages = [{"ticket": tid, "kind": "reply", "body": " ".join(rng.sample(WORDS, 8)),
+                         "body_html": "", "is_public": True, "created_at": r["created_at"]}
+                        for tid, r in zip(ids, rows)]
+            Message.insert_many(messages).execute()
+            db.execute_sql("INSERT INTO ticket_fts(rowid, subject) SELECT id, subject FROM ticket WHERE id BETWEEN ? AND ?",
+                           (ids[0], ids[-1]))
+            db.execute_sql("INSERT INTO message_fts(rowid, body, ticket_id, kind) SELECT id, body, ticket_id, kind "
+                           "FROM message WHERE ticket_id BETWEEN ? AND ?", (ids[0], ids[-1]))
+    db.execute_sql("ANALYZE")
+    return customer_ids, agent_ids
+
+
+def measure(label, fn, runs=7):
+    timings = []
+    result = None
+    for _ in range(runs):
+        started = time.perf_counter()
+        result = fn()
+        timings.append((time.perf_counter() - started) * 1000)
+    print(f"{label:<48} median {statistics.median(timings):8.2f} ms   max {max(timings):8.2f} ms")
+    return result
+
+
+def main():
+    count = int(os.environ.get("BENCH_TICKETS", "200000"))
+    rng = random.Random(1)
+    with tempfile.TemporaryDirectory() as folder:
+        app = create_app({"INSTANCE_PATH": folder, "DATABASE_URL": f"sqlite:///{folder}/bench.db",
+                          "SECRET_KEY": "bench", "RATELIMIT_ENABLED": False})
+        with app.app_context():
+            init_db()
+            started = time.perf_counter()
+            customer_ids, agent_ids = build(count, rng)
+            print(f"built {count:,} tickets in {time.perf_counter() - started:.1f} s")
+            agent = User.get_by_id(agent_ids[0])
+            customer = User.get_by_id(customer_ids[0])
+            flt = tickets.TicketFilter
+            measure("customer: my tickets, first page", lambda: tickets.list_tickets(customer, limit=25))
+            measure("agent: all tickets, first page", lambda: tickets.list_tickets(agent, limit=25))
+            page = tickets.list_tickets(agent, limit=25)
+            measure("agent: all tickets, next page (cursor)",
+                    lambda: tickets.list_tickets(agent, cursor=page.next_cursor, limit=25))
+            measure("agent: open + unassigned",
+                    lambda: tickets.list_tickets(agent, flt(statuses=["open"], assignee="none"), limit=25))
+            measure("agent: my open, by priority",
+                    lambda: tickets.list_tickets(agent, flt(statuses=["open", "in_progress"], assignee="me",
+                                                            order_by="priority"), limit=25))
+            measure("agent: search 'refund webhook'",
+                    lambda: tickets.list_tickets(agent, flt(search="refund webhook"), limit=25))
+            measure("customer: search 'invoice'",
+                    lambda: tickets.list_tickets(customer, flt(search="invoice"), limit=25))
+            ticket_id = count // 2
+            measure("agent: one ticket with its thread",
+                    lambda: tickets.thread(agent, tickets.get_ticket(agent, ticket_id)))
+            measure("agent: status counts", lambda: tickets.status_counts(agent))
+
+
+if __name__ == "__main__":
+    main()
