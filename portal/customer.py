@@ -1,5 +1,5 @@
 """The customer portal: my tickets, a new ticket, one ticket's thread with reply, close and reopen."""
-from flask import Blueprint, flash, redirect, request, url_for
+from flask import Blueprint, current_app, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
 from .extensions import limiter
@@ -15,7 +15,9 @@ bp = Blueprint("customer", __name__, url_prefix="/tickets")
 @bp.before_request
 @login_required
 def _signed_in():
-    """Every page here needs a signed-in user."""
+    """Every page here needs a signed-in user; staff work from their queue instead of a customer's list."""
+    if request.endpoint == "customer.index" and current_user.is_staff and "agent.queue" in current_app.view_functions:
+        return redirect(url_for("agent.queue"))
 
 
 def _filter_from_args():
