@@ -5,7 +5,8 @@ from flask import Blueprint, current_app, flash, redirect, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from .extensions import limiter
-from .forms import ActionForm, LoginForm, RegisterForm, show_errors
+from . import emails
+from .forms import ActionForm, ForgotPasswordForm, LoginForm, RegisterForm, ResetPasswordForm, show_errors
 from .htmx import render
 from .services import accounts
 from .services.errors import AuthenticationFailed, ValidationError
@@ -73,7 +74,8 @@ def register():
             show_errors(form, error)
             return render("auth/register.html", form=form, status=422)
         login_user(user)
-        flash("Welcome! Your account is ready.", "success")
+        emails.verification(user)
+        flash("Welcome! Your account is ready. We sent you an e-mail to confirm your address.", "success")
         return redirect(url_for("customer.index"), code=303)
     return render("auth/register.html", form=form, status=422 if form.is_submitted() else 200)
 
@@ -83,3 +85,60 @@ def register():
 def logout_page():
     """A plain confirmation page for people who type /logout (signing out itself is a POST)."""
     return render("auth/logout.html", form=ActionForm())
+
+
+@bp.route("/verify/<token>")
+def verify_email(token):
+    """Confirm an e-mail address from the link we sent."""
+    try:
+        user = accounts.verify_email(token)
+    except ValidationError as error:
+        flash(error.errors["token"], "error")
+        return redirect(url_for("customer.index" if current_user.is_authenticated else "auth.login"))
+    flash(f"Thanks, {user.email} is confirmed.", "success")
+    return redirect(url_for("customer.index" if current_user.is_authenticated else "auth.login"))
+
+
+@bp.route("/verify", methods=["POST"])
+@login_required
+@limiter.limit("3 per minute")
+def resend_verification():
+    """Send the confirmation e-mail again."""
+    if not current_user.email_verified:
+        emails.verification(current_user)
+        flash(f"We sent a new confirmation link to {current_user.email}.", "info")
+    return redirect(url_for("customer.index"), code=303)
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit("5 per minute", methods=["POST"])
+def forgot_password():
+    """Ask for a password reset link; the answer is the same whether or not the address has an account."""
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        found = accounts.password_reset_token(form.email.data)
+        if found:
+            emails.password_reset(*found)
+        flash("If an account uses that address, we sent it a link to choose a new password.", "info")
+        return redirect(url_for("auth.login"), code=303)
+    return render("auth/forgot_password.html", form=form, status=422 if form.is_submitted() else 200)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@limiter.limit("10 per minute", methods=["POST"])
+def reset_password(token):
+    """Choose a new password from a reset link, then sign in."""
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = accounts.reset_password(token, form.password.data)
+        except ValidationError as error:
+            if "token" in error.errors:
+                flash(error.errors["token"], "error")
+                return redirect(url_for("auth.forgot_password"), code=303)
+            show_errors(form, error)
+            return render("auth/reset_password.html", form=form, token=token, status=422)
+        login_user(user)
+        flash("Your new password is set.", "success")
+        return redirect(home_for(user), code=303)
+    return render("auth/reset_password.html", form=form, token=token, status=422 if form.is_submitted() else 200)

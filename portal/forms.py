@@ -31,6 +31,17 @@ class RegisterForm(FlaskForm):
     )
 
 
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField("E-mail", render_kw={"autocomplete": "email", "required": True, "maxlength": 128})
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField(
+        "New password", description="At least 8 characters.",
+        render_kw={"autocomplete": "new-password", "required": True, "minlength": 8},
+    )
+
+
 class TicketForm(FlaskForm):
     subject = StringField("Subject", render_kw={"required": True, "maxlength": 250, "autocomplete": "off"})
     description = TextAreaField(

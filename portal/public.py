@@ -2,6 +2,7 @@
 from flask import Blueprint, abort, redirect, request, session, url_for
 from flask_login import current_user
 
+from . import emails
 from .extensions import limiter
 from .forms import ContactForm, ReplyForm, category_choices, show_errors
 from .htmx import redirect_to, render
@@ -44,6 +45,7 @@ def contact():
         if key is not None:
             # The secret link is shown once, on the confirmation page; the session remembers it for a refresh.
             session["contact_receipt"] = {"ticket_id": ticket.id, "key": key}
+            emails.contact_receipt(ticket, key)
         return redirect_to(url_for("public.contact_sent", ticket_id=ticket.id))
     return render("public/contact.html", form=form, status=422 if form.is_submitted() else 200)
 

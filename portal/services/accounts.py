@@ -207,3 +207,102 @@ def get_user_by_email(email):
     if user is None:
         raise NotFound("No such user.")
     return user
+
+
+# ------------------------------------------------------------------------------------------- e-mail and passwords
+
+VERIFY_MAX_AGE = 7 * 24 * 3600
+RESET_MAX_AGE = 3600
+
+
+def _serializer(salt):
+    from flask import current_app
+    from itsdangerous import URLSafeTimedSerializer
+
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
+
+
+def _password_fingerprint(user):
+    # A reset link dies once the password changes, so it works exactly once.
+    return hashlib.sha256((user.password_hash or "").encode()).hexdigest()[:16]
+
+
+def verification_token(user):
+    """A signed, expiring token that proves the holder reads mail at the user's address."""
+    return _serializer("verify-email").dumps({"id": user.id, "email": user.email})
+
+
+def verify_email(token):
+    """Mark the address verified; tickets it opened through the contact form join the account.
+
+    :raises ValidationError: for an expired, altered or outdated link.
+    """
+    from itsdangerous import BadSignature
+
+    try:
+        data = _serializer("verify-email").loads(token, max_age=VERIFY_MAX_AGE)
+    except BadSignature:
+        raise ValidationError({"token": "This link has expired or is not valid. Ask for a new one."})
+    with write():
+        user = User.get_or_none((User.id == data.get("id")) & (User.email == data.get("email")))
+        if user is None:
+            raise ValidationError({"token": "This link has expired or is not valid. Ask for a new one."})
+        if not user.email_verified:
+            user.email_verified = True
+            user.save()
+    return user
+
+
+def password_reset_token(email):
+    """(user, token) for an active account with a password, or None: the caller says the same thing either way."""
+    email = (email or "").strip().lower()
+    user = User.get_or_none((User.email == email) & (User.is_active == True))  # noqa: E712
+    if user is None:
+        return None
+    token = _serializer("reset-password").dumps({"id": user.id, "fp": _password_fingerprint(user)})
+    return user, token
+
+
+def reset_password(token, password):
+    """Set a new password from a reset link; the link also proves the address, so it is marked verified.
+
+    :raises ValidationError: for a bad link or a weak password.
+    """
+    from itsdangerous import BadSignature
+
+    invalid = ValidationError({"token": "This reset link has expired or was already used. Ask for a new one."})
+    try:
+        data = _serializer("reset-password").loads(token, max_age=RESET_MAX_AGE)
+    except BadSignature:
+        raise invalid
+    errors = {}
+    check_password(errors, password)
+    if errors:
+        raise ValidationError(errors)
+    with write():
+        user = User.get_or_none((User.id == data.get("id")) & (User.is_active == True))  # noqa: E712
+        if user is None or _password_fingerprint(user) != data.get("fp"):
+            raise invalid
+        user.password_hash = hash_password(password)
+        user.email_verified = True
+        user.save()
+    return user
+
+
+def change_password(actor, current, new):
+    """Change the signed-in user's password after checking the current one."""
+    require_user(actor)
+    errors = {}
+    try:
+        _hasher.verify(actor.password_hash or _DUMMY_HASH, current or "")
+        if not actor.password_hash:
+            raise VerificationError()
+    except (VerificationError, InvalidHashError):
+        errors["current_password"] = "That is not your current password."
+    check_password(errors, new)
+    if errors:
+        raise ValidationError(errors)
+    with write():
+        actor.password_hash = hash_password(new)
+        actor.save()
+    return actor
