@@ -58,6 +58,23 @@ def create_app(test_config=None):
     app.register_blueprint(auth.bp)
     app.register_blueprint(customer.bp)
 
+    from . import admin, agent
+
+    app.register_blueprint(agent.bp)
+    app.register_blueprint(admin.bp)
+
+    from . import attachments as attachment_views, help as help_views, help_editor
+
+    app.register_blueprint(help_views.bp)
+    app.register_blueprint(help_editor.bp)
+    app.register_blueprint(attachment_views.bp)
+
+    from . import account, api, apidocs
+
+    app.register_blueprint(api.bp)
+    app.register_blueprint(apidocs.bp)
+    app.register_blueprint(account.bp)
+
     from . import cli, templating
 
     cli.init_app(app)

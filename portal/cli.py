@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import click
 
-from . import search
+from . import counts, search
 from .db import db, write
 from .models import ALL_MODELS, Category, Collection, Message, Ticket, User, utcnow
 from .services import accounts, help_center, tickets
@@ -30,6 +30,7 @@ def init_db():
     with db.connection_context():
         db.create_tables(ALL_MODELS, safe=True)
         search.create_tables()
+        counts.install()
         with write():
             for position, (slug, name, description) in enumerate(DEFAULT_CATEGORIES):
                 Category.get_or_create(slug=slug, defaults={"name": name, "description": description, "position": position})

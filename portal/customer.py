@@ -3,10 +3,12 @@ from flask import Blueprint, current_app, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
 from .extensions import limiter
-from .forms import ActionForm, ReplyForm, TicketForm, category_choices, show_errors
+from .forms import (
+    ActionForm, ReplyForm, TicketForm, category_choices, discard_uploads, show_errors, upload_attachments,
+)
 from .htmx import redirect_to, render
 from .models import STATUSES
-from .services import tickets
+from .services import help_center, tickets
 from .services.errors import Conflict, ValidationError
 
 bp = Blueprint("customer", __name__, url_prefix="/tickets")
@@ -50,6 +52,9 @@ def new():
     form = TicketForm()
     form.category.choices = category_choices(tickets.categories())
     if form.validate_on_submit():
+        attachment_ids = upload_attachments(form, current_user)
+        if attachment_ids is None:
+            return _new_ticket_page(form, 422)
         try:
             ticket = tickets.create_ticket(
                 current_user,
@@ -58,13 +63,21 @@ def new():
                 category=form.category.data or None,
                 priority=form.priority.data,
                 submission_key=form.submission_key.data,
+                attachment_ids=attachment_ids,
             )
         except ValidationError as error:
             show_errors(form, error)
-            return render("customer/tickets/new.html", form=form, status=422)
+            discard_uploads(form, current_user, attachment_ids)
+            return _new_ticket_page(form, 422)
         flash(f"Ticket #{ticket.id} is filed. We will reply here and mark it unread for you.", "success")
         return redirect_to(url_for("customer.show", ticket_id=ticket.id))
-    return render("customer/tickets/new.html", form=form, status=422 if form.is_submitted() else 200)
+    return _new_ticket_page(form, 422 if form.is_submitted() else 200)
+
+
+def _new_ticket_page(form, status):
+    # Re-rendered after an error, the form keeps its help-center suggestions for the subject typed.
+    suggestions = help_center.suggest(form.subject.data) if form.is_submitted() else []
+    return render("customer/tickets/new.html", form=form, suggestions=suggestions, status=status)
 
 
 def _ticket_page(ticket_id, form=None, status=200):
@@ -96,13 +109,19 @@ def reply(ticket_id):
     """Add a reply; htmx gets the refreshed conversation, plain forms a redirect."""
     form = ReplyForm()
     if form.validate_on_submit():
+        tickets.get_ticket(current_user, ticket_id)  # a foreign ticket is a 404 before any file is stored
+        attachment_ids = upload_attachments(form, current_user)
+        if attachment_ids is None:
+            return _ticket_page(ticket_id, form, 422)
         try:
-            tickets.reply(current_user, ticket_id, form.body.data)
+            tickets.reply(current_user, ticket_id, form.body.data, attachment_ids=attachment_ids)
         except ValidationError as error:
             show_errors(form, error)
+            discard_uploads(form, current_user, attachment_ids)
             return _ticket_page(ticket_id, form, 422)
         except Conflict as error:
             form.form_errors.append(error.message)
+            discard_uploads(form, current_user, attachment_ids)
             return _ticket_page(ticket_id, form, 409)
         if not request.htmx:
             return redirect(url_for("customer.show", ticket_id=ticket_id), code=303)

@@ -2,10 +2,13 @@
 import secrets
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import MultipleFileField
 from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 
 from .models import PRIORITIES
+from .services import attachments
+from .services.errors import ServiceError, ValidationError
 
 
 def _new_key():
@@ -53,6 +56,7 @@ class TicketForm(FlaskForm):
     priority = SelectField(
         "Priority", choices=[SelectChoice(p, p.capitalize()) for p in PRIORITIES], default="normal", validate_choice=False
     )
+    attachments = MultipleFileField("Attachments (optional)")
     submission_key = HiddenField(default=_new_key)
 
 
@@ -64,15 +68,67 @@ class ContactForm(FlaskForm):
     category = SelectField("Category", choices=[], validate_choice=False)
     subject = StringField("Subject", render_kw={"required": True, "maxlength": 250, "autocomplete": "off"})
     body = TextAreaField("Message", render_kw={"required": True, "rows": 8})
+    attachments = MultipleFileField("Attachments (optional)")
     submission_key = HiddenField(default=_new_key)
 
 
 class ReplyForm(FlaskForm):
     body = TextAreaField("Your reply", render_kw={"required": True, "rows": 5})
+    attachments = MultipleFileField("Attach files")
+
+
+class ArticleForm(FlaskForm):
+    title = StringField("Title", render_kw={"required": True, "maxlength": 200})
+    slug = StringField(
+        "Address", description="Lower-case words and dashes. Leave it empty to make one from the title.",
+        render_kw={"maxlength": 120, "autocomplete": "off", "spellcheck": "false"},
+    )
+    collection_id = SelectField("Collection", choices=[], validate_choice=False)
+    status = SelectField(
+        "Status", choices=[SelectChoice("draft", "Draft (staff only)"), SelectChoice("published", "Published")],
+        validate_choice=False,
+    )
+    body = TextAreaField(
+        "Article", description="Markdown: **bold**, *italic*, lists, [links](https://example.com), `code`, tables.",
+        render_kw={"required": True, "rows": 18},
+    )
+
+
+class CollectionForm(FlaskForm):
+    name = StringField("Name", render_kw={"required": True, "maxlength": 120})
+    slug = StringField("Address", description="Leave it empty to make one from the name.",
+                       render_kw={"maxlength": 120, "autocomplete": "off", "spellcheck": "false"})
+    description = TextAreaField("Description", render_kw={"rows": 2, "maxlength": 500})
+    position = StringField("Position", description="Lower numbers come first.",
+                           render_kw={"inputmode": "numeric", "maxlength": 6})
 
 
 def category_choices(categories, blank="Choose a category"):
     return [SelectChoice("", blank)] + [SelectChoice(c.slug, c.name) for c in categories]
+
+
+def upload_attachments(form, actor):
+    """Store the files of a form's `attachments` field for `actor`; their ids, or None with the error beside it."""
+    try:
+        return attachments.upload_many(actor, form.attachments.data or [])
+    except ServiceError as error:
+        message = error.errors.get("file", error.message) if isinstance(error, ValidationError) else error.message
+        form.attachments.errors = list(form.attachments.errors or []) + [message]
+        return None
+
+
+def discard_uploads(form, actor, attachment_ids):
+    """Drop the uploads of a submission that failed, and say so beside the file field."""
+    if attachment_ids:
+        attachments.discard(actor, attachment_ids)
+    note_files_dropped(form)
+
+
+def note_files_dropped(form):
+    """A browser cannot refill a file field after an error: ask for the files again, beside the field."""
+    chosen = any(f and getattr(f, "filename", None) for f in (form.attachments.data or []))
+    if chosen and not form.attachments.errors:
+        form.attachments.errors = ["Choose your files again after fixing the other fields."]
 
 
 def show_errors(form, error):

@@ -215,6 +215,20 @@ class Article(BaseModel):
     published_at = DateTimeField(null=True)
 
 
+class QueueCount(BaseModel):
+    """How many tickets share a status, category and assignee: the queue's live counts without counting a million
+    rows. Kept by database triggers on SQLite (see portal/counts.py); 0 stands for "none" in the key columns."""
+
+    status = CharField(max_length=16)
+    category_key = IntegerField(default=0)
+    assignee_key = IntegerField(default=0)
+    deleted = BooleanField(default=False)
+    n = IntegerField(default=0)
+
+    class Meta:
+        indexes = ((("status", "category_key", "assignee_key", "deleted"), True),)
+
+
 ALL_MODELS = [
     User,
     Category,
@@ -227,4 +241,5 @@ ALL_MODELS = [
     ApiToken,
     Collection,
     Article,
+    QueueCount,
 ]

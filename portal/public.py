@@ -4,7 +4,10 @@ from flask_login import current_user
 
 from . import emails
 from .extensions import limiter
-from .forms import ContactForm, ReplyForm, category_choices, show_errors
+from .forms import (
+    ContactForm, ReplyForm, category_choices, discard_uploads, note_files_dropped, show_errors,
+    upload_attachments,
+)
 from .htmx import redirect_to, render
 from .services import help_center, tickets
 from .services.errors import Conflict, ValidationError
@@ -38,16 +41,24 @@ def contact():
                 subject=form.subject.data,
                 body=form.body.data,
                 submission_key=form.submission_key.data,
+                files=form.attachments.data,
             )
         except ValidationError as error:
             show_errors(form, error)
-            return render("public/contact.html", form=form, status=422)
+            note_files_dropped(form)
+            return _contact_page(form, 422)
         if key is not None:
             # The secret link is shown once, on the confirmation page; the session remembers it for a refresh.
             session["contact_receipt"] = {"ticket_id": ticket.id, "key": key}
             emails.contact_receipt(ticket, key)
         return redirect_to(url_for("public.contact_sent", ticket_id=ticket.id))
-    return render("public/contact.html", form=form, status=422 if form.is_submitted() else 200)
+    return _contact_page(form, 422 if form.is_submitted() else 200)
+
+
+def _contact_page(form, status):
+    # Re-rendered after an error, the form keeps its help-center suggestions for the subject typed.
+    suggestions = help_center.suggest(form.subject.data) if form.is_submitted() else []
+    return render("public/contact.html", form=form, suggestions=suggestions, status=status)
 
 
 @bp.route("/contact/sent/<int:ticket_id>")
@@ -75,6 +86,7 @@ def _guest_page(key, form=None, status=200):
         form=form or ReplyForm(formdata=None),
         reply_url=url_for("public.guest_reply", key=key),
         viewer="guest",
+        guest_key=key,
         status=status,
     )
 
@@ -93,13 +105,18 @@ def guest_reply(key):
     holder = tickets.key_holder(key)
     form = ReplyForm()
     if form.validate_on_submit():
+        attachment_ids = upload_attachments(form, holder)
+        if attachment_ids is None:
+            return _guest_page(key, form, 422)
         try:
-            tickets.reply(holder, holder.ticket_id, form.body.data)
+            tickets.reply(holder, holder.ticket_id, form.body.data, attachment_ids=attachment_ids)
         except ValidationError as error:
             show_errors(form, error)
+            discard_uploads(form, holder, attachment_ids)
             return _guest_page(key, form, 422)
         except Conflict as error:
             form.form_errors.append(error.message)
+            discard_uploads(form, holder, attachment_ids)
             return _guest_page(key, form, 409)
         if not request.htmx:
             return redirect(url_for("public.guest_ticket", key=key), code=303)

@@ -67,12 +67,12 @@ def ticket_matches(ticket_model, message_model, text, include_notes):
         if not query:
             return None
         marks = ", ".join("?" for _ in kinds)
+        # One UNION of matching ids lets SQLite look tickets up by key instead of testing every ticket.
         return ticket_model.id.in_(
-            SQL("(SELECT rowid FROM ticket_fts WHERE ticket_fts MATCH ?)", (query,))
-        ) | ticket_model.id.in_(
             SQL(
-                f"(SELECT ticket_id FROM message_fts WHERE message_fts MATCH ? AND kind IN ({marks}))",
-                (query, *kinds),
+                "(SELECT rowid FROM ticket_fts WHERE ticket_fts MATCH ? UNION "
+                f"SELECT ticket_id FROM message_fts WHERE message_fts MATCH ? AND kind IN ({marks}))",
+                (query, query, *kinds),
             )
         )
     words = _WORD.findall(text or "")
@@ -109,6 +109,30 @@ def article_ids_matching(text, limit=None):
     select = Article.select(Article.id)
     for word in words[:12]:
         select = select.where((Article.title ** f"%{word}%") | (Article.body ** f"%{word}%"))
+    if limit:
+        select = select.limit(limit)
+    return [a.id for a in select]
+
+
+def article_ids_matching_any(words, limit=None):
+    """Ids of articles matching any of `words` (as prefixes), those matching more and rarer words first."""
+    words = [w for w in words if _WORD.fullmatch(w)][:12]
+    if not words:
+        return []
+    if is_sqlite():
+        sql = "SELECT rowid FROM article_fts WHERE article_fts MATCH ? ORDER BY bm25(article_fts, 5.0, 1.0)"
+        params = [" OR ".join(f'"{w}"*' for w in words)]
+        if limit:
+            sql += " LIMIT ?"
+            params.append(limit)
+        return [row[0] for row in db.execute_sql(sql, params).fetchall()]
+    from .models import Article
+
+    condition = None
+    for word in words:
+        term = (Article.title ** f"%{word}%") | (Article.body ** f"%{word}%")
+        condition = term if condition is None else condition | term
+    select = Article.select(Article.id).where(condition).order_by(Article.updated_at.desc())
     if limit:
         select = select.limit(limit)
     return [a.id for a in select]

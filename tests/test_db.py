@@ -60,3 +60,39 @@ def test_a_failed_write_leaves_nothing_behind(app, monkeypatch):
     with pytest.raises(RuntimeError):
         tickets.create_ticket(customer, "Half-written", "Body")
     assert Ticket.select().count() == 0
+
+
+def test_queue_counts_follow_every_kind_of_change(app):
+    from portal import counts
+    from portal.models import Ticket
+    from portal.services import tickets as svc
+
+    customer, agent, admin = make_user(), make_user("agent"), make_user("admin")
+
+    def truth():
+        rows = (Ticket.select(Ticket.status, Ticket.category, Ticket.assignee).where(Ticket.deleted_at.is_null()))
+        tally = {}
+        for t in rows:
+            key = (t.status, t.category_id, t.assignee_id)
+            tally[key] = tally.get(key, 0) + 1
+        return tally
+
+    def maintained():
+        return {(s, c, a): n for s, c, a, n in counts.live_counts()}
+
+    made = [svc.create_ticket(customer, f"Count me {i}", "Body", category="billing" if i % 2 else None)
+            for i in range(6)]
+    assert maintained() == truth()
+    svc.update_ticket(agent, made[0].id, status="resolved", assignee_id=agent.id)
+    svc.update_ticket(agent, made[1].id, category="technical")
+    svc.update_ticket(agent, made[2].id, locked=True)
+    svc.reply(customer, made[3].id, "reopen?")
+    svc.close_ticket(customer, made[4].id)
+    svc.delete_ticket(admin, made[5].id)
+    assert maintained() == truth()
+    svc.restore_ticket(admin, made[5].id)
+    svc.delete_ticket(admin, made[1].id)
+    svc.purge_ticket(admin, made[1].id)
+    assert maintained() == truth()
+    counts.rebuild()
+    assert maintained() == truth()

@@ -3,6 +3,7 @@ import hashlib
 import os
 import re
 import tempfile
+from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
@@ -20,6 +21,7 @@ _SIGNATURES = {
     "image/gif": (b"GIF87a", b"GIF89a"),
 }
 STALE_AFTER = timedelta(hours=24)
+MAX_FILES = 10  # per message
 
 
 class PayloadTooLarge(ServiceError):
@@ -60,15 +62,22 @@ def _sniffed_type(head, claimed):
     return claimed
 
 
-def upload(actor, stream, filename, content_type=None):
-    """Store an uploaded file for the actor; it stays theirs until attached to a message.
+@dataclass(frozen=True)
+class StoredFile:
+    """A file written to the store but not yet recorded as an attachment."""
+
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+
+
+def store(stream, filename, content_type=None):
+    """Write one file into the content-addressed store (no database row yet).
 
     :raises PayloadTooLarge: over the configured limit.
     :raises ValidationError: for an empty file.
     """
-    if not isinstance(actor, KeyHolder):
-        require_user(actor)
-    owner = actor.user if isinstance(actor, KeyHolder) else actor
     limit = max_bytes()
     os.makedirs(_folder(), exist_ok=True)
     digest = hashlib.sha256()
@@ -103,44 +112,105 @@ def upload(actor, stream, filename, content_type=None):
         if os.path.exists(temp_path):
             os.unlink(temp_path)
         raise
-    with write():
-        return Attachment.create(
-            uploader=owner,
-            filename=clean_filename(filename),
-            content_type=_sniffed_type(head, content_type),
-            size=size,
-            sha256=sha,
+    return StoredFile(clean_filename(filename), _sniffed_type(head, content_type), size, sha)
+
+
+def store_many(files):
+    """Write several uploads (werkzeug FileStorage objects) into the store; nothing stays if one fails.
+
+    :raises PayloadTooLarge: when one file is over the limit.
+    :raises ValidationError: for an empty file or too many files.
+    """
+    chosen = [f for f in (files or []) if f and f.filename]
+    if len(chosen) > MAX_FILES:
+        raise ValidationError({"file": f"Attach at most {MAX_FILES} files to one message."})
+    stored = []
+    try:
+        for f in chosen:
+            stored.append(store(f.stream, f.filename, f.mimetype))
+    except ServiceError:
+        forget(stored)
+        raise
+    return stored
+
+
+def record(stored, uploader, message=None):
+    """Attachment rows for stored files, owned by `uploader`; call inside the caller's write transaction."""
+    return [
+        Attachment.create(
+            uploader=uploader,
+            message=message,
+            filename=f.filename,
+            content_type=f.content_type,
+            size=f.size,
+            sha256=f.sha256,
         )
+        for f in stored
+    ]
+
+
+def forget(stored):
+    """Remove stored files that no attachment row uses (after the write that would have recorded them failed)."""
+    for sha in {f.sha256 for f in stored}:
+        _remove_file_if_unused(sha)
+
+
+def upload(actor, stream, filename, content_type=None):
+    """Store an uploaded file for the actor; it stays theirs until attached to a message.
+
+    :raises PayloadTooLarge: over the configured limit.
+    :raises ValidationError: for an empty file.
+    """
+    if not isinstance(actor, KeyHolder):
+        require_user(actor)
+    owner = actor.user if isinstance(actor, KeyHolder) else actor
+    stored = store(stream, filename, content_type)
+    try:
+        with write():
+            return record([stored], owner)[0]
+    except BaseException:
+        forget([stored])
+        raise
 
 
 def upload_many(actor, files):
     """Store several uploads (werkzeug FileStorage objects); returns their ids. Nothing is kept if one fails."""
-    stored = []
+    if not isinstance(actor, KeyHolder):
+        require_user(actor)
+    owner = actor.user if isinstance(actor, KeyHolder) else actor
+    stored = store_many(files)
+    if not stored:
+        return []
     try:
-        for f in files:
-            if f and f.filename:
-                stored.append(upload(actor, f.stream, f.filename, f.mimetype))
-    except ServiceError:
-        for attachment in stored:
-            delete(actor, attachment.id)
+        with write():
+            return [a.id for a in record(stored, owner)]
+    except BaseException:
+        forget(stored)
         raise
-    return [a.id for a in stored]
+
+
+def discard(actor, attachment_ids):
+    """Delete the actor's unattached uploads from a submission that failed (ids already gone are ignored)."""
+    for attachment_id in attachment_ids or []:
+        try:
+            delete(actor, attachment_id)
+        except NotFound:
+            pass
 
 
 def get_for_download(actor, attachment_id):
     """The attachment and its file path, if the actor may see it.
 
-    Unattached uploads belong to their uploader; attached ones to whoever may read the message: internal notes
-    only to staff.
+    Unattached uploads belong to their uploader (a secret link reaches none: anyone can open a contact ticket in
+    someone else's name); attached ones to whoever may read the message: internal notes only to staff.
 
     :raises NotFound: otherwise, never telling whether it exists.
     """
     attachment = Attachment.get_or_none(Attachment.id == attachment_id)
     if attachment is None or actor is None:
         raise NotFound("No such attachment.")
-    owner_id = actor.user.id if isinstance(actor, KeyHolder) else actor.id
     if attachment.message_id is None:
-        if attachment.uploader_id != owner_id:
+        if isinstance(actor, KeyHolder) or attachment.uploader_id != actor.id:
             raise NotFound("No such attachment.")
     else:
         message = Message.get_by_id(attachment.message_id)
@@ -151,6 +221,7 @@ def get_for_download(actor, attachment_id):
 
 
 def is_inline(attachment):
+    """Raster images whose bytes were checked: the only files a browser may show in the page."""
     return attachment.content_type in INLINE_TYPES
 
 

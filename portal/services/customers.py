@@ -3,18 +3,18 @@ from peewee import fn
 
 from ..db import write
 from ..models import STATUSES, Ticket, User
-from . import tickets
+from . import paging, tickets
 from .accounts import check_length, normalize_email
 from .errors import NotFound, ValidationError
 from .permissions import require_staff
 
 
 def page_by_name(query, cursor=None, limit=25):
-    """One keyset page of a User query in (name, id) order: returns tickets.Page."""
+    """One keyset page of a User query in (name, id) order: returns paging.Page."""
     limit = max(1, min(int(limit or 25), 100))
     total = query.count()
     if cursor:
-        kind, name, last_id = tickets.decode_cursor(cursor)
+        kind, name, last_id = paging.decode_cursor(cursor)
         if kind != "name" or not isinstance(name, str) or not isinstance(last_id, int):
             raise ValidationError({"cursor": "This cursor is not valid; start again from the first page."})
         query = query.where((User.name > name) | ((User.name == name) & (User.id > last_id)))
@@ -22,8 +22,8 @@ def page_by_name(query, cursor=None, limit=25):
     next_cursor = None
     if len(items) > limit:
         items = items[:limit]
-        next_cursor = tickets.encode_cursor(["name", items[-1].name, items[-1].id])
-    return tickets.Page(items=items, total=total, next_cursor=next_cursor, limit=limit)
+        next_cursor = paging.encode_cursor(["name", items[-1].name, items[-1].id])
+    return paging.Page(items=items, total=total, next_cursor=next_cursor, limit=limit)
 
 
 def _matching(query, text):

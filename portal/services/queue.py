@@ -1,8 +1,9 @@
 """The agent queue: named views with live counts, filters layered on a view, and bulk changes to many tickets."""
 from dataclasses import dataclass, replace
 
-from peewee import JOIN, Case, fn
+from peewee import JOIN, fn
 
+from ..counts import live_counts
 from ..db import write
 from ..models import OPEN_STATUSES, PRIORITIES, STATUSES, Category, Tag, Ticket, utcnow
 from . import tickets
@@ -57,22 +58,15 @@ def view_filter(actor, key):
 
 
 def views(actor):
-    """The side bar: every view with its live count, in two queries whatever the number of tickets."""
+    """The side bar: every view with its live count, read from the maintained counts (portal/counts.py)."""
     require_staff(actor)
-    who = Case(None, [(Ticket.assignee.is_null(), 0), (Ticket.assignee == actor.id, 1)], 2)
-    rows = (
-        Ticket.select(Ticket.status, Ticket.category, who.alias("who"), fn.COUNT(Ticket.id).alias("n"))
-        .where(Ticket.deleted_at.is_null())
-        .group_by(Ticket.status, Ticket.category, who)
-        .tuples()
-    )
     counts = {key: 0 for key, _ in FIXED_VIEWS}
     by_category = {}
-    for status, category_id, owner, n in rows:
+    for status, category_id, assignee_id, n in live_counts():
         if status in OPEN_STATUSES:
             counts["open"] += n
-            counts["mine"] += n if owner == 1 else 0
-            counts["unassigned"] += n if owner == 0 else 0
+            counts["mine"] += n if assignee_id == actor.id else 0
+            counts["unassigned"] += n if assignee_id is None else 0
             by_category[category_id] = by_category.get(category_id, 0) + n
         if status in ("waiting", "resolved", "closed"):
             counts[status] += n

@@ -1,7 +1,5 @@
 """Tickets and their threads: filing, listing, reading, replying, closing, reopening and field changes."""
-import base64
 import hashlib
-import json
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -25,9 +23,10 @@ from ..models import (
     User,
     utcnow,
 )
-from . import rich_text
+from . import attachments, rich_text
 from .accounts import check_length, normalize_email
-from .errors import Conflict, NotFound, ValidationError
+from .errors import Conflict, NotFound, ServiceError, ValidationError
+from .paging import Page, decode_cursor, encode_cursor
 from .permissions import KeyHolder, check_ticket, is_admin, is_staff, require_staff, require_user
 
 MAX_BODY = 50_000
@@ -62,6 +61,11 @@ def _check_body(errors, body, field="body", label="a message"):
 
 def _digest(raw):
     return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def _one_line(text):
+    # A subject is one line everywhere it goes: lists, page titles, e-mail headers (where a line break is refused).
+    return " ".join((text or "").split())
 
 
 def _add_message(ticket, kind, author, body, is_public=None, at=None):
@@ -151,7 +155,7 @@ def create_ticket(
     """
     require_user(actor)
     errors = {}
-    subject = check_length(errors, "subject", subject, 2, 250, "a subject")
+    subject = check_length(errors, "subject", _one_line(subject), 2, 250, "a subject")
     description = _check_body(errors, description, "description", "a description")
     category_row = _category_for(category, errors)
     priority = priority or "normal"
@@ -160,8 +164,14 @@ def create_ticket(
     if channel not in CHANNELS:
         errors["channel"] = "Unknown channel."
     staff = is_staff(actor)
+    if not staff:
+        for name, value in (("customer_email", customer_email), ("tags", tags), ("assignee_id", assignee_id)):
+            if value:
+                errors[name] = "Only support staff can set this."
     if staff and customer_email:
         customer_email = normalize_email(customer_email, "customer_email", errors)
+        if customer_email and User.select().where(User.email == customer_email, User.role != "customer").exists():
+            errors["customer_email"] = "This address belongs to a support team member, not a customer."
     assignee = None
     if assignee_id and staff:
         assignee = User.get_or_none((User.id == assignee_id) & User.role.in_(("agent", "admin")))
@@ -209,9 +219,11 @@ def create_ticket(
 
 
 def submit_contact(name, email, subject, body, category=None, company=None, phone=None, submission_key=None,
-                   attachment_ids=None, uploader=None):
+                   attachment_ids=None, uploader=None, files=None):
     """The public contact form: a ticket for this address and the secret key to its page (shown once).
 
+    `files` (uploads from the form) are checked with the other fields and recorded in the ticket's transaction,
+    owned by the guest customer, who only exists once that transaction runs.
     Returns (ticket, key); a repeated submission_key returns (ticket, None).
     """
     errors = {}
@@ -223,13 +235,32 @@ def submit_contact(name, email, subject, body, category=None, company=None, phon
     company = (company or "").strip()
     if len(company) > 120:
         errors["company"] = "The company name can be at most 120 characters."
-    subject = check_length(errors, "subject", subject, 2, 250, "a subject")
+    subject = check_length(errors, "subject", _one_line(subject), 2, 250, "a subject")
     body = _check_body(errors, body, "body", "your message")
     category_row = _category_for(category, errors)
+    stored = []
+    if files:
+        try:
+            stored = attachments.store_many(files)
+        except ServiceError as error:
+            errors["attachments"] = error.errors.get("file") if isinstance(error, ValidationError) else error.message
     if errors:
+        attachments.forget(stored)
         raise ValidationError(errors)
 
     key = secrets.token_urlsafe(24)  # 192 bits
+    try:
+        return _open_contact_ticket(
+            name, email, subject, body, category_row, company, phone, submission_key, attachment_ids, uploader,
+            stored, key,
+        )
+    finally:
+        # Rows now hold what was recorded; whatever a failed or repeated submission left behind goes.
+        attachments.forget(stored)
+
+
+def _open_contact_ticket(name, email, subject, body, category_row, company, phone, submission_key, attachment_ids,
+                         uploader, stored, key):
     with write():
         if submission_key:
             existing = Ticket.get_or_none(Ticket.submission_key == _digest(f"contact:{submission_key}"))
@@ -263,6 +294,7 @@ def submit_contact(name, email, subject, body, category=None, company=None, phon
         message = _add_message(ticket, "reply", customer, body, at=now)
         if attachment_ids and uploader is not None:
             _attach(uploader, message, attachment_ids)
+        attachments.record(stored, customer, message)
         search.index_ticket(ticket)
     return ticket, key
 
@@ -301,36 +333,11 @@ class TicketFilter:
     deleted: bool = False
 
 
-@dataclass
-class Page:
-    items: list
-    total: int
-    next_cursor: str | None
-    limit: int
-
-
 ORDER_FIELDS = {
     "updated_at": Ticket.updated_at,
     "created_at": Ticket.created_at,
     "priority": Ticket.priority_rank,
 }
-
-
-def encode_cursor(values):
-    raw = json.dumps(values, separators=(",", ":"), default=str).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor):
-    """:raises ValidationError: for a cursor this server did not hand out."""
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        values = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        if not isinstance(values, list) or len(values) != 3:
-            raise ValueError
-        return values
-    except (ValueError, TypeError, UnicodeDecodeError):
-        raise ValidationError({"cursor": "This cursor is not valid; start again from the first page."})
 
 
 def _visible_tickets(actor, flt):
@@ -419,6 +426,8 @@ def list_tickets(actor, flt=None, cursor=None, limit=25):
     descending = flt.order_dir == "desc"
     if cursor:
         order_by, value, last_id = decode_cursor(cursor)
+        if order_by == "priority" and (not isinstance(value, int) or isinstance(value, bool)):
+            raise ValidationError({"cursor": "This cursor is not valid; start again from the first page."})
         if order_by != flt.order_by:
             raise ValidationError({"cursor": "This cursor belongs to another sort order."})
         if isinstance(value, str):
@@ -506,14 +515,7 @@ def thread(actor, ticket):
     )
     if not is_staff(actor):
         query = query.where(Message.is_public == True)  # noqa: E712
-    messages = list(query)
-    by_id = {m.id: m for m in messages}
-    for m in messages:
-        m.attachment_list = []
-    if by_id:
-        for attachment in Attachment.select().where(Attachment.message.in_(list(by_id))).order_by(Attachment.id):
-            by_id[attachment.message_id].attachment_list.append(attachment)
-    return messages
+    return _load_attachments(list(query))
 
 
 def mark_read(actor, ticket):
@@ -639,7 +641,7 @@ def _replace_tags(ticket, names):
     old_names = [t.name for t in current]
     tags = []
     for name in wanted:
-        tag = Tag.get_or_none(fn.LOWER(Tag.name) == name.lower())
+        tag = Tag.get_or_none(fn.LOWER(Tag.name) == fn.LOWER(name))
         if tag is None:
             tag = Tag.create(name=name)
         tags.append(tag)
@@ -692,7 +694,7 @@ def _apply_changes(ticket, actor, changes, now):
         if assignee is None:
             errors["assignee_id"] = "Choose an active agent."
     if "subject" in changes:
-        changes["subject"] = check_length(errors, "subject", changes["subject"], 2, 250, "a subject")
+        changes["subject"] = check_length(errors, "subject", _one_line(changes["subject"]), 2, 250, "a subject")
     if errors:
         raise ValidationError(errors)
 
@@ -827,7 +829,7 @@ def purge_ticket(actor, ticket_id):
             for a in Attachment.select(Attachment.sha256).where(Attachment.message.in_(message_ids or [0]))
         }
         _unindex_ticket(ticket.id)
-        ticket.delete_instance(recursive=True)
+        ticket.delete_instance(recursive=True, delete_nullable=True)
     from .attachments import _remove_file_if_unused
 
     for sha in shas:
@@ -842,3 +844,53 @@ def _unindex_ticket(ticket_id):
 
     db.execute_sql("DELETE FROM ticket_fts WHERE rowid = ?", (ticket_id,))
     db.execute_sql("DELETE FROM message_fts WHERE ticket_id = ?", (ticket_id,))
+
+
+# ------------------------------------------------------------------------------------ API additions (paged thread)
+
+
+def _load_attachments(messages):
+    by_id = {m.id: m for m in messages}
+    for m in messages:
+        m.attachment_list = []
+    if by_id:
+        for attachment in Attachment.select().where(Attachment.message.in_(list(by_id))).order_by(Attachment.id):
+            by_id[attachment.message_id].attachment_list.append(attachment)
+    return messages
+
+
+def list_messages(actor, ticket_id, cursor=None, limit=25):
+    """One page of a ticket's thread, oldest first, with authors and attachments (customers never get notes).
+
+    :raises NotFound: when the actor may not see the ticket.
+    """
+    from .paging import keyset_page
+
+    ticket = get_ticket(actor, ticket_id)
+    query = (
+        Message.select(Message, User)
+        .join(User, JOIN.LEFT_OUTER, on=(Message.author == User.id), attr="author")
+        .where(Message.ticket == ticket.id)
+    )
+    if not is_staff(actor):
+        query = query.where(Message.is_public == True)  # noqa: E712
+    page = keyset_page(query, Message.created_at, Message.id, "messages", cursor, limit, descending=False)
+    _load_attachments(page.items)
+    return page
+
+
+def get_message(actor, message_id):
+    """One message with its author and attachments. :raises NotFound: unless the actor may read it."""
+    message = (
+        Message.select(Message, User)
+        .join(User, JOIN.LEFT_OUTER, on=(Message.author == User.id), attr="author")
+        .where(Message.id == message_id)
+        .first()
+    )
+    if message is None:
+        raise NotFound("No such message.")
+    check_ticket(actor, Ticket.get_or_none(Ticket.id == message.ticket_id))
+    if not message.is_public and not is_staff(actor):
+        raise NotFound("No such message.")
+    return _load_attachments([message])[0]
+

@@ -35,6 +35,7 @@
 
   // After htmx swaps a form in with errors, move focus to the first invalid field.
   document.addEventListener("htmx:afterSwap", function (event) {
+    if (!event.detail.target) return;  // history restores swap without a target
     var invalid = event.detail.target.querySelector("[aria-invalid=true]");
     if (invalid) invalid.focus();
   });

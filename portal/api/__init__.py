@@ -1,0 +1,10 @@
+"""The JSON API under /api/v1: thin handlers over the same service layer the portals use."""
+from . import errors
+from .core import OPERATIONS, bp
+
+# Importing the endpoint modules registers their operations on the blueprint, in document order.
+from . import public, tickets, attachments, directory, help_center  # noqa: E402,F401
+
+errors.register(bp)
+
+__all__ = ["bp", "OPERATIONS"]

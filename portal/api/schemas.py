@@ -1,0 +1,430 @@
+"""Every request and response shape of the JSON API, declared once.
+
+The same classes validate what clients send and generate the OpenAPI document at /openapi.json, so the two cannot
+drift. Request bodies are strict (a string is not a number) and refuse unknown fields; query strings are parsed
+leniently because everything in a URL is text. A field declared `T = None` may be left out but not sent as null;
+`T | None = None` may be null too.
+"""
+from datetime import datetime, timezone
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, WithJsonSchema, create_model
+
+from ..models import ARTICLE_STATUSES, CHANNELS, MESSAGE_KINDS, PRIORITIES, ROLES, STATUSES
+from ..services.paging import MAX_ID
+
+# ------------------------------------------------------------------------------------------------------ building blocks
+
+
+def _utc_iso(value):
+    if value.tzinfo is not None:
+        value = value.astimezone(timezone.utc).replace(tzinfo=None)
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+Time = Annotated[
+    datetime,
+    PlainSerializer(_utc_iso, return_type=str),
+    WithJsonSchema({"type": "string", "format": "date-time", "examples": ["2025-01-15T10:30:00Z"]}),
+]
+def _integral(value):
+    # JSON Schema counts 3.0 as an integer; strict pydantic would not, and the document must not promise more.
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+Id = Annotated[int, Field(ge=1, le=MAX_ID), BeforeValidator(_integral)]
+Status = Literal[STATUSES]
+Priority = Literal[PRIORITIES]
+Role = Literal[ROLES]
+ArticleStatus = Literal[ARTICLE_STATUSES]
+ErrorCode = Literal[
+    "UNAUTHORIZED",
+    "FORBIDDEN",
+    "NOT_FOUND",
+    "METHOD_NOT_ALLOWED",
+    "BAD_REQUEST",
+    "VALIDATION_ERROR",
+    "CONFLICT",
+    "PAYLOAD_TOO_LARGE",
+    "TOO_MANY_REQUESTS",
+    "INTERNAL_SERVER_ERROR",
+]
+
+
+def _one_of_list(values):
+    """A regular expression for a comma-separated list of `values`."""
+    choice = "|".join(values)
+    return rf"^({choice})(,({choice}))*$"
+
+
+class Output(BaseModel):
+    """A response shape: every field is always present (null when empty)."""
+
+
+class Input(BaseModel):
+    """A JSON request body."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class Query(BaseModel):
+    """Query-string parameters."""
+
+    model_config = ConfigDict(extra="ignore")
+
+
+# ------------------------------------------------------------------------------------------------------------ errors
+
+
+class FieldError(Output):
+    location: str = Field(description="Where the problem is: body.<field>, query.<name> or path.<name>.",
+                          examples=["body.subject"])
+    message: str = Field(examples=["Enter a subject."])
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem document, sent as application/problem+json."""
+
+    type: str = Field(description="A URI naming the kind of problem; it leads to its explanation.")
+    title: str = Field(description="A short summary of the kind of problem.", examples=["Validation failed"])
+    status: int = Field(ge=100, le=599, description="The HTTP status code.", examples=[422])
+    detail: str = Field(description="What went wrong with this request, for a person.")
+    code: ErrorCode = Field(description="A stable code for programs.")
+    errors: list[FieldError] = Field(None, description="For validation errors: one entry per invalid field.")
+
+
+# ----------------------------------------------------------------------------------------------------------- outputs
+
+
+class ListMeta(Output):
+    limit: int = Field(description="The page size used.", examples=[25])
+    total: int = Field(description="How many items match, across all pages.", examples=[150])
+    next_cursor: str | None = Field(description="Pass as `cursor` to get the next page; null on the last page.")
+
+
+class Person(Output):
+    id: int
+    name: str
+    email: str
+
+
+class Author(Output):
+    id: int
+    name: str
+    role: Role
+
+
+class Category(Output):
+    slug: str = Field(examples=["billing"])
+    name: str = Field(examples=["Billing"])
+    description: str
+
+
+class Ticket(Output):
+    id: int = Field(examples=[1042])
+    subject: str
+    status: Status
+    priority: Priority
+    category: str | None = Field(description="The category's slug.", examples=["billing"])
+    customer: Person = Field(description="The requester.")
+    assignee: Person | None
+    tags: list[str]
+    channel: Literal[CHANNELS]
+    locked: bool = Field(description="Force-closed: the customer can no longer reply or reopen.")
+    message_count: int = Field(description="Public replies in the thread.")
+    unread: bool = Field(description="The customer has an agent reply they have not read yet.")
+    created_at: Time
+    updated_at: Time
+    first_response_at: Time | None
+    resolved_at: Time | None
+    closed_at: Time | None
+
+
+class Attachment(Output):
+    id: int
+    filename: str
+    content_type: str
+    size: int = Field(description="In bytes.")
+    sha256: str
+    url: str = Field(description="Where to download the file (with the same bearer token).")
+    created_at: Time
+
+
+class Message(Output):
+    id: int
+    ticket_id: int
+    kind: Literal[MESSAGE_KINDS] = Field(description="reply: public; note: internal, staff only; event: a system line.")
+    internal: bool = Field(description="True for internal notes, which customers never see.")
+    body: str = Field(description="Markdown (plain text for events).")
+    body_html: str = Field(description="The body rendered to sanitized HTML (empty for events).")
+    author: Author | None
+    attachments: list[Attachment]
+    created_at: Time
+
+
+class TicketDetail(Ticket):
+    messages: list[Message] = Field(description="The thread, oldest first; customers never get internal notes.")
+
+
+class HistoryEntry(Output):
+    id: int
+    field: str = Field(examples=["status"])
+    old_value: str | None
+    new_value: str | None
+    actor: Author | None
+    at: Time
+
+
+class ContactReceipt(Output):
+    ticket_id: int
+    status: Status
+    access_url: str | None = Field(
+        description="The secret link to the ticket's page, shown once; "
+                    "null when an Idempotency-Key replays a submission."
+    )
+
+
+class User(Output):
+    id: int
+    name: str
+    email: str
+    role: Role
+    phone: str | None
+    company: str | None
+    is_active: bool
+    email_verified: bool
+    created_at: Time
+    last_login_at: Time | None
+
+
+class Customer(Output):
+    id: int
+    name: str
+    email: str
+    phone: str | None
+    company: str | None
+    ticket_count: int = Field(description="Tickets of this customer, not counting the trash.")
+    created_at: Time
+
+
+class Tag(Output):
+    id: int
+    name: str
+    color: str = Field(examples=["#3b5bdb"])
+
+
+class Article(Output):
+    id: int
+    title: str
+    slug: str
+    status: ArticleStatus
+    collection_id: int | None
+    body: str = Field(description="Markdown.")
+    body_html: str = Field(description="The body rendered to sanitized HTML.")
+    author: Author | None
+    created_at: Time
+    updated_at: Time
+    published_at: Time | None
+
+
+class Collection(Output):
+    id: int
+    name: str
+    slug: str
+    description: str
+    article_count: int = Field(description="Articles in it that the caller may read.")
+
+
+def _envelope(name, model):
+    return create_model(name, __base__=Output, data=(model, ...))
+
+
+def _list_envelope(name, model):
+    return create_model(name, __base__=Output, data=(list[model], ...), meta=(ListMeta, ...))
+
+
+UserResponse = _envelope("UserResponse", User)
+UserList = _list_envelope("UserList", User)
+CategoryList = _list_envelope("CategoryList", Category)
+ContactResponse = _envelope("ContactResponse", ContactReceipt)
+TicketResponse = _envelope("TicketResponse", Ticket)
+TicketDetailResponse = _envelope("TicketDetailResponse", TicketDetail)
+TicketList = _list_envelope("TicketList", Ticket)
+MessageResponse = _envelope("MessageResponse", Message)
+MessageList = _list_envelope("MessageList", Message)
+HistoryList = _list_envelope("HistoryList", HistoryEntry)
+AttachmentResponse = _envelope("AttachmentResponse", Attachment)
+CustomerResponse = _envelope("CustomerResponse", Customer)
+CustomerList = _list_envelope("CustomerList", Customer)
+TagResponse = _envelope("TagResponse", Tag)
+TagList = _list_envelope("TagList", Tag)
+ArticleResponse = _envelope("ArticleResponse", Article)
+ArticleList = _list_envelope("ArticleList", Article)
+CollectionList = _list_envelope("CollectionList", Collection)
+
+
+# ------------------------------------------------------------------------------------------------------------ queries
+
+
+class PageQuery(Query):
+    limit: int = Field(25, ge=1, le=100, description="Items per page.")
+    cursor: str = Field(None, max_length=500, description="The `next_cursor` of the previous page.")
+
+
+class TicketListQuery(PageQuery):
+    status: str = Field(None, pattern=_one_of_list(STATUSES), description="Comma-separated statuses, any of.",
+                        examples=["open,in_progress"])
+    priority: str = Field(None, pattern=_one_of_list(PRIORITIES), description="Comma-separated priorities, any of.")
+    category: str = Field(None, max_length=500, description="Comma-separated category slugs, any of.")
+    assignee_id: Literal["me"] | Id = Field(None, description="An agent's id, or `me` (agents only).")
+    customer_id: Id = Field(None, description="Only this customer's tickets (agents only).")
+    unassigned: bool = Field(None, description="true: only tickets nobody is assigned to (agents only).")
+    tags: str = Field(None, max_length=500, description="Comma-separated tag names, all of (agents only).")
+    search: str = Field(None, max_length=200, description="Words in the subject or the messages.")
+    order_by: Literal["created_at", "updated_at", "priority"] = "updated_at"
+    order_dir: Literal["asc", "desc"] = "desc"
+
+
+class CustomerListQuery(PageQuery):
+    search: str = Field(None, max_length=120, description="Text in the name, e-mail or company.")
+
+
+class UserListQuery(PageQuery):
+    search: str = Field(None, max_length=120, description="Text in the name, e-mail or company.")
+    role: Literal[("staff",) + ROLES] = Field(None, description="staff means agents and admins.")
+    is_active: bool = None
+
+
+class TagListQuery(PageQuery):
+    limit: int = Field(100, ge=1, le=100, description="Items per page.")
+    search: str = Field(None, max_length=64, description="Text in the tag name.")
+
+
+class ArticleListQuery(PageQuery):
+    search: str = Field(None, max_length=200, description="Words in the title or body; best match first.")
+    collection_id: Id = None
+    status: ArticleStatus = Field(None, description="Drafts are visible to staff only.")
+
+
+# ------------------------------------------------------------------------------------------------------ request bodies
+
+Body = Annotated[str, Field(min_length=1, max_length=50_000, description="Markdown.")]
+Subject = Annotated[str, Field(min_length=2, max_length=250)]
+Slug = Annotated[str, Field(max_length=64, examples=["billing"])]
+TagName = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[^,]*$")]
+Color = Annotated[str, Field(pattern=r"^#[0-9a-fA-F]{6}$", examples=["#3b5bdb"])]
+Email = Annotated[str, Field(min_length=3, max_length=128, examples=["jane@example.com"])]
+Name = Annotated[str, Field(min_length=2, max_length=120)]
+Phone = Annotated[str, Field(max_length=20)]
+Company = Annotated[str, Field(max_length=120)]
+AttachmentIds = Annotated[list[Id], Field(max_length=10, description="Ids from POST /attachments, not yet used.")]
+
+
+class ContactRequest(Input):
+    name: Name
+    email: Email
+    company: Company = None
+    phone: Phone = None
+    category: Slug
+    subject: Subject
+    body: Body
+
+
+class TicketCreate(Input):
+    subject: Subject
+    description: Body = Field(description="Becomes the ticket's first public message (Markdown).")
+    category: Slug | None = None
+    priority: Priority = "normal"
+    attachment_ids: AttachmentIds = []
+    customer_email: Email = Field(None, description="Agents: file on behalf of this customer (created when new).")
+    customer_name: Name = Field(None, description="Agents: the name for a customer created by customer_email.")
+    tags: list[TagName] = Field([], max_length=20, description="Agents only.")
+    assignee_id: Id | None = Field(None, description="Agents only.")
+
+
+class TicketUpdate(Input):
+    status: Status = None
+    priority: Priority = None
+    category: Slug | None = Field(None, description="A category slug; null clears it.")
+    assignee_id: Id | None = Field(None, description="An agent's id; null unassigns.")
+    tags: list[TagName] = Field(None, max_length=20, description="Replaces the ticket's tags.")
+    subject: Subject = None
+    locked: bool = Field(None, description="Locking also closes the ticket.")
+
+
+class MessageCreate(Input):
+    body: Body
+    internal: bool = Field(False, description="Agents: an internal note the customer never sees.")
+    status: Status = Field(None, description="Agents: set the ticket's status in the same step.")
+    attachment_ids: AttachmentIds = []
+
+
+class CustomerCreate(Input):
+    email: Email
+    name: Name
+    phone: Phone = None
+    company: Company = None
+
+
+class CustomerUpdate(Input):
+    name: Name = None
+    phone: Phone | None = None
+    company: Company | None = None
+
+
+class UserCreate(Input):
+    email: Email
+    name: Name
+    role: Role
+    password: str = Field(min_length=8, max_length=256)
+    phone: Phone = None
+    company: Company = None
+
+
+class UserUpdate(Input):
+    name: Name = None
+    email: Email = None
+    role: Role = None
+    is_active: bool = Field(None, description="false signs the user out and stops their API tokens.")
+    phone: Phone | None = None
+    company: Company | None = None
+    password: str = Field(None, min_length=8, max_length=256)
+
+
+class TagCreate(Input):
+    name: TagName
+    color: Color = "#64748b"
+
+
+class TagUpdate(Input):
+    name: TagName = None
+    color: Color = None
+
+
+ArticleSlug = Annotated[str, Field(max_length=120, pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")]
+
+
+class ArticleCreate(Input):
+    title: Annotated[str, Field(min_length=2, max_length=200)]
+    body: Annotated[str, Field(min_length=1, max_length=100_000, description="Markdown.")]
+    status: ArticleStatus = "draft"
+    collection_id: Id | None = None
+    slug: ArticleSlug = Field(None, description="Made from the title when left out.")
+
+
+class ArticleUpdate(Input):
+    title: Annotated[str, Field(min_length=2, max_length=200)] = None
+    body: Annotated[str, Field(min_length=1, max_length=100_000, description="Markdown.")] = None
+    status: ArticleStatus = None
+    collection_id: Id | None = None
+    slug: ArticleSlug = None
+
+
+class AttachmentUpload(BaseModel):
+    """A multipart/form-data upload."""
+
+    file: Annotated[object, WithJsonSchema({"type": "string", "format": "binary"})] = Field(
+        description="The file; its name and type come from the part's headers."
+    )

@@ -1,0 +1,140 @@
+"""Database rows to API shapes. Only attributes the services already loaded are read: no query happens here."""
+from flask import url_for
+
+from . import schemas as s
+
+
+def person(user):
+    return s.Person(id=user.id, name=user.name, email=user.email)
+
+
+def author(user):
+    return s.Author(id=user.id, name=user.name, role=user.role) if user is not None else None
+
+
+def category(row):
+    return s.Category(slug=row.slug, name=row.name, description=row.description or "")
+
+
+def ticket(row):
+    return s.Ticket(**_ticket_fields(row))
+
+
+def _ticket_fields(row):
+    return dict(
+        id=row.id,
+        subject=row.subject,
+        status=row.status,
+        priority=row.priority,
+        category=row.category.slug if row.category_id else None,
+        customer=person(row.customer),
+        assignee=person(row.assignee) if row.assignee_id else None,
+        tags=[tag.name for tag in getattr(row, "tag_list", [])],
+        channel=row.channel,
+        locked=row.locked,
+        message_count=row.message_count,
+        unread=row.unread,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        first_response_at=row.first_response_at,
+        resolved_at=row.resolved_at,
+        closed_at=row.closed_at,
+    )
+
+
+def ticket_detail(row, messages):
+    return s.TicketDetail(**_ticket_fields(row), messages=[message(m) for m in messages])
+
+
+def attachment(row):
+    return s.Attachment(
+        id=row.id,
+        filename=row.filename,
+        content_type=row.content_type,
+        size=row.size,
+        sha256=row.sha256,
+        url=url_for("api.download_attachment", attachment_id=row.id),
+        created_at=row.created_at,
+    )
+
+
+def message(row):
+    return s.Message(
+        id=row.id,
+        ticket_id=row.ticket_id,
+        kind=row.kind,
+        internal=row.internal,
+        body=row.body,
+        body_html=row.body_html or "",
+        author=author(row.author) if row.author_id else None,
+        attachments=[attachment(a) for a in getattr(row, "attachment_list", [])],
+        created_at=row.created_at,
+    )
+
+
+def history_entry(row):
+    return s.HistoryEntry(
+        id=row.id,
+        field=row.field,
+        old_value=row.old_value,
+        new_value=row.new_value,
+        actor=author(row.actor) if row.actor_id else None,
+        at=row.at,
+    )
+
+
+def user(row):
+    return s.User(
+        id=row.id,
+        name=row.name,
+        email=row.email,
+        role=row.role,
+        phone=row.phone,
+        company=row.company,
+        is_active=row.is_active,
+        email_verified=row.email_verified,
+        created_at=row.created_at,
+        last_login_at=row.last_login_at,
+    )
+
+
+def customer(row):
+    return s.Customer(
+        id=row.id,
+        name=row.name,
+        email=row.email,
+        phone=row.phone,
+        company=row.company,
+        ticket_count=getattr(row, "ticket_count", 0) or 0,
+        created_at=row.created_at,
+    )
+
+
+def tag(row):
+    return s.Tag(id=row.id, name=row.name, color=row.color)
+
+
+def article(row):
+    return s.Article(
+        id=row.id,
+        title=row.title,
+        slug=row.slug,
+        status=row.status,
+        collection_id=row.collection_id,
+        body=row.body,
+        body_html=row.body_html or "",
+        author=author(row.author) if row.author_id else None,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        published_at=row.published_at,
+    )
+
+
+def collection(row):
+    return s.Collection(
+        id=row.id,
+        name=row.name,
+        slug=row.slug,
+        description=row.description or "",
+        article_count=getattr(row, "article_count", 0) or 0,
+    )

@@ -1,0 +1,170 @@
+"""Who may reach every agent and admin route: guest, customer, agent and admin, for GET and POST alike.
+
+A guest is sent to sign in (and back), a customer gets 403, an agent gets the agent pages but 403 on
+administration and on deleting tickets, an admin gets everything. A refused request changes nothing.
+"""
+from urllib.parse import quote
+
+import pytest
+
+from portal.models import Category, FieldChange, Message, Tag, Ticket, User
+from portal.services import tickets
+
+from .conftest import PASSWORD, csrf_from, make_user
+
+# endpoint: (method, path template, form data). Paths use the ids made by the `world` fixture.
+ROUTES = {
+    "agent.queue": ("GET", "/agent?view=open", None),
+    "agent.bulk": ("POST", "/agent/bulk", {"ticket_ids": "{ticket}", "priority": "urgent", "queue": "view=open"}),
+    "agent.show": ("GET", "/agent/tickets/{ticket}", None),
+    "agent.reply": ("POST", "/agent/tickets/{ticket}/reply", {"kind": "reply", "body": "Hello there"}),
+    "agent.update": ("POST", "/agent/tickets/{ticket}/properties",
+                     {"status": "in_progress", "priority": "high", "category": "", "assignee_id": "", "tags": ""}),
+    "agent.take": ("POST", "/agent/tickets/{ticket}/take", {}),
+    "agent.delete": ("POST", "/agent/tickets/{ticket}/delete", {}),
+    "agent.new_ticket": ("GET", "/agent/tickets/new", None),
+    "agent.new_ticket:post": ("POST", "/agent/tickets/new",
+                              {"customer_email": "new@example.com", "subject": "By phone", "description": "Called",
+                               "priority": "normal", "channel": "email"}),
+    "agent.customer_list": ("GET", "/agent/customers", None),
+    "agent.customer": ("GET", "/agent/customers/{customer}", None),
+    "agent.update_customer": ("POST", "/agent/customers/{customer}", {"name": "Renamed Customer"}),
+    "admin.index": ("GET", "/admin", None),
+    "admin.users": ("GET", "/admin/users", None),
+    "admin.create_user": ("POST", "/admin/users",
+                          {"name": "Neo Agent", "email": "neo@example.com", "role": "agent", "password": "long-password"}),
+    "admin.change_role": ("POST", "/admin/users/{other_agent}/role", {"role": "admin"}),
+    "admin.deactivate_user": ("POST", "/admin/users/{other_agent}/deactivate", {}),
+    "admin.activate_user": ("POST", "/admin/users/{inactive}/activate", {}),
+    "admin.categories": ("GET", "/admin/categories", None),
+    "admin.create_category": ("POST", "/admin/categories", {"name": "Sales", "slug": "", "description": ""}),
+    "admin.update_category": ("POST", "/admin/categories/{category}", {"name": "Money", "description": ""}),
+    "admin.toggle_category": ("POST", "/admin/categories/{category}/active", {"active": "0"}),
+    "admin.tags": ("GET", "/admin/tags", None),
+    "admin.create_tag": ("POST", "/admin/tags", {"name": "new-tag", "color": "#112233"}),
+    "admin.update_tag": ("POST", "/admin/tags/{tag}", {"name": "renamed", "color": "#445566"}),
+    "admin.delete_tag": ("POST", "/admin/tags/{tag}/delete", {}),
+    "admin.trash": ("GET", "/admin/trash", None),
+    "admin.restore": ("POST", "/admin/trash/{trashed}/restore", {}),
+    "admin.purge": ("POST", "/admin/trash/{trashed}/purge", {}),
+}
+# Agents work tickets but do not delete them: that is for admins.
+ADMIN_ONLY = {key for key in ROUTES if key.startswith("admin.")} | {"agent.delete"}
+
+
+@pytest.fixture
+def world(app, admin, customer):
+    """One of everything the routes act on; returns the ids and the people."""
+    ticket = tickets.create_ticket(customer, "Printer is on fire", "It smells of toner.")
+    trashed = tickets.create_ticket(customer, "Old spam", "Buy now")
+    tickets.delete_ticket(admin, trashed.id)
+    tag = Tag.create(name="vip")
+    # People who never sign in here need no password (hashing one is slow on purpose).
+    inactive = User.create(email="gone@example.com", name="Gone Agent", role="agent", is_active=False)
+    ids = {
+        "ticket": ticket.id,
+        "trashed": trashed.id,
+        "customer": customer.id,
+        "other_agent": User.create(email="other@example.com", name="Other Agent", role="agent").id,
+        "inactive": inactive.id,
+        "category": Category.get(Category.slug == "billing").id,
+        "tag": tag.id,
+    }
+    people = {"customer": customer, "agent": make_user("agent", "worker@example.com"), "admin": admin}
+    return ids, people
+
+
+def fingerprint():
+    """Everything a refused request must leave alone."""
+    return (
+        list(Ticket.select(Ticket.id, Ticket.status, Ticket.priority, Ticket.assignee, Ticket.deleted_at)
+             .order_by(Ticket.id).tuples()),
+        Message.select().count(),
+        FieldChange.select().count(),
+        list(User.select(User.id, User.name, User.role, User.is_active).order_by(User.id).tuples()),
+        list(Category.select(Category.id, Category.name, Category.is_active).order_by(Category.id).tuples()),
+        list(Tag.select(Tag.id, Tag.name, Tag.color).order_by(Tag.id).tuples()),
+    )
+
+
+def sign_in(client, user):
+    page = client.get("/login").get_data(as_text=True)
+    response = client.post("/login", data={"email": user.email, "password": PASSWORD, "csrf_token": csrf_from(page)})
+    assert response.status_code == 303
+
+
+def request(client, key, ids):
+    method, template, data = ROUTES[key]
+    path = template.format(**ids)
+    if method == "GET":
+        return path, client.get(path)
+    token = csrf_from(client.get("/").get_data(as_text=True))
+    form = {name: value.format(**ids) for name, value in (data or {}).items()}
+    form["csrf_token"] = token
+    return path, client.post(path, data=form)
+
+
+def test_the_matrix_covers_every_agent_and_admin_route(app):
+    covered = {(key.split(":")[0], ROUTES[key][0]) for key in ROUTES}
+    routes = {
+        (rule.endpoint, method)
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.split(".")[0] in ("agent", "admin")
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+    assert routes == covered
+
+
+@pytest.mark.parametrize("key", sorted(ROUTES))
+def test_guest_is_sent_to_sign_in_and_back(client, world, key):
+    ids, _ = world
+    before = fingerprint()
+    path, response = request(client, key, ids)
+    assert response.status_code in (302, 303)
+    assert response.headers["Location"].startswith("/login?next=")
+    assert quote(path.split("?")[0], safe="") in response.headers["Location"]
+    assert fingerprint() == before
+
+
+@pytest.mark.parametrize("path", ["/agent?view=open", "/admin/users"])
+def test_guest_htmx_request_reloads_at_the_sign_in_page(client, path):
+    response = client.get(path, headers={"HX-Request": "true"})
+    assert response.status_code == 204
+    assert response.headers["HX-Redirect"].startswith("/login?next=")
+
+
+@pytest.mark.parametrize("key", sorted(ROUTES))
+def test_customer_is_refused(client, world, key):
+    ids, people = world
+    sign_in(client, people["customer"])
+    before = fingerprint()
+    _, response = request(client, key, ids)
+    assert response.status_code == 403
+    assert "Not allowed" in response.get_data(as_text=True)
+    assert fingerprint() == before
+
+
+@pytest.mark.parametrize("key", sorted(ROUTES))
+def test_agent_works_tickets_but_does_not_administer(client, world, key):
+    ids, people = world
+    sign_in(client, people["agent"])
+    before = fingerprint()
+    _, response = request(client, key, ids)
+    if key in ADMIN_ONLY:
+        assert response.status_code == 403
+        assert fingerprint() == before
+    else:
+        assert response.status_code in (200, 303), response.get_data(as_text=True)[:500]
+        if ROUTES[key][0] == "POST":
+            assert fingerprint() != before
+
+
+@pytest.mark.parametrize("key", sorted(ROUTES))
+def test_admin_may_do_everything(client, world, key):
+    ids, people = world
+    sign_in(client, people["admin"])
+    before = fingerprint()
+    _, response = request(client, key, ids)
+    assert response.status_code in (200, 303), response.get_data(as_text=True)[:500]
+    if ROUTES[key][0] == "POST":
+        assert fingerprint() != before
