@@ -89,5 +89,10 @@ def sign_in(page, base, email, password=PASSWORD):
     page.goto(base + "/login")
     page.fill("#email", email)
     page.fill("#password", password)
-    page.click("button:has-text('Sign in')")
-    page.wait_for_load_state()
+    click_through(page, "button:has-text('Sign in')")
+
+
+def click_through(page, selector):
+    """Click something that loads a new page and wait until it has loaded (and htmx has bound to it)."""
+    with page.expect_navigation():
+        page.click(selector)

@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 from portal.db import db
 from portal.services import tickets
 
-from .conftest import sign_in
+from .conftest import click_through, sign_in
 
 
 @pytest.fixture
@@ -60,7 +60,7 @@ def test_agent_filters_opens_notes_and_replies_then_customer_sees_only_the_reply
     expect(rows(page).first).to_contain_text("Printer is on fire")
     page.goto(filtered_url)
 
-    page.click("text=Invoice has the wrong VAT number")
+    click_through(page, "text=Invoice has the wrong VAT number")
     expect(page).to_have_url(re.compile(rf"/agent/tickets/{desk['invoice']}$"))
     expect(page.locator("#ticket-head h1")).to_have_text("Invoice has the wrong VAT number")
     expect(page.locator("#ws-thread")).to_contain_text("Please fix.")

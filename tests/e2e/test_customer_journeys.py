@@ -3,6 +3,8 @@ import re
 
 from playwright.sync_api import expect
 
+from .conftest import click_through
+
 
 def test_guest_contact_form_secret_link_and_reply(live_server, page):
     page.goto(live_server + "/contact")
@@ -49,7 +51,7 @@ def test_customer_registers_files_replies_closes_and_reopens(live_server, page):
     page.select_option("#category", "technical")
     page.select_option("#priority", "high")
     page.fill("#description", "Clicking **Export** shows a spinner that never stops.")
-    page.click("button:has-text('Submit ticket')")
+    click_through(page, "button:has-text('Submit ticket')")
 
     expect(page.locator("h1")).to_have_text("Export to CSV spins forever")
     expect(page.locator(".ticket-meta")).to_contain_text("Open")
@@ -71,7 +73,7 @@ def test_customer_registers_files_replies_closes_and_reopens(live_server, page):
     expect(page.locator(".flash-success")).to_contain_text("open again")
 
     # The list filters without a page reload and the URL follows.
-    page.click("text=← My tickets")
+    click_through(page, "text=← My tickets")
     expect(page.locator(".rows .row")).to_have_count(1)
     page.select_option("#status", "done")
     expect(page.locator("#ticket-list")).to_contain_text("No tickets match")

@@ -6,7 +6,7 @@ from portal.db import db
 from portal.services import help_center
 
 from ..test_attachments import png_bytes
-from .conftest import sign_in
+from .conftest import click_through, sign_in
 
 
 @pytest.fixture
@@ -52,7 +52,7 @@ def test_a_reply_with_a_file_through_htmx(live_server, page, make_account, tmp_p
     page.goto(live_server + "/tickets/new")
     page.fill("#subject", "Another problem")
     page.fill("#description", "First message.")
-    page.click("button:has-text('Submit ticket')")
+    click_through(page, "button:has-text('Submit ticket')")
     ticket_url = page.url
 
     page.fill("#body", "And a picture.")
