@@ -75,9 +75,10 @@ def create_app(test_config=None):
     app.register_blueprint(apidocs.bp)
     app.register_blueprint(account.bp)
 
-    from . import cli, templating
+    from . import cli, notifications, templating
 
     cli.init_app(app)
+    notifications.init_app(app)
     templating.init_app(app)
     _register_error_pages(app)
 

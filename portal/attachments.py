@@ -13,7 +13,7 @@ bp = Blueprint("attachments", __name__)
 FILE_CSP = "default-src 'none'; img-src 'self'; sandbox"
 
 
-def _send(attachment, path):
+def send_file_of(attachment, path):
     inline = attachments.is_inline(attachment) and not request.args.get("download")
     if not os.path.exists(path):
         abort(404)
@@ -47,7 +47,7 @@ def download(attachment_id):
     """A file from a ticket the signed-in person may see (or their own upload). :raises NotFound: otherwise."""
     actor = current_user if current_user.is_authenticated else None
     attachment, path = attachments.get_for_download(actor, attachment_id)
-    return _send(attachment, path)
+    return send_file_of(attachment, path)
 
 
 @bp.route("/t/<key>/attachments/<int:attachment_id>")
@@ -56,7 +56,7 @@ def guest_download(key, attachment_id):
     """A file from the public thread of the ticket whose secret link this is. :raises NotFound: otherwise."""
     holder = tickets.key_holder(key)
     attachment, path = attachments.get_for_download(holder, attachment_id)
-    return _send(attachment, path)
+    return send_file_of(attachment, path)
 
 
 @bp.app_template_global()

@@ -6,8 +6,8 @@ import click
 
 from . import counts, search
 from .db import db, write
-from .models import ALL_MODELS, Category, Collection, Message, Ticket, User, utcnow
-from .services import accounts, help_center, tickets
+from .models import ALL_MODELS, Category, Collection, FieldChange, Message, Tag, Ticket, User, utcnow
+from .services import accounts, attachments, help_center, tickets
 from .services.errors import ServiceError
 
 DEFAULT_CATEGORIES = [
@@ -101,7 +101,11 @@ def load_demo_data(seed=7, ticket_count=200):
                                      company=rng.choice(COMPANIES), verified=True)
             )
         slugs = [c.slug for c in Category.select()]
-        tag_pool = ["vip", "refund", "outage", "mobile", "api", "onboarding"]
+        tag_colours = {"vip": "#c2410c", "refund": "#2b8a3e", "outage": "#c92a2a", "mobile": "#1971c2",
+                       "api": "#6741d9", "onboarding": "#0c8599"}
+        for name, colour in tag_colours.items():
+            Tag.create(name=name, color=colour)
+        tag_pool = list(tag_colours)
         statuses = ["open", "in_progress", "waiting", "resolved", "closed"]
         start = utcnow() - timedelta(days=60)
         for n in range(ticket_count):
@@ -141,8 +145,10 @@ def _age_ticket(ticket_id, created, rng):
         messages = list(Message.select().where(Message.ticket == ticket_id).order_by(Message.id))
         at = created
         stamps = {}
+        stamps_by_message = []
         for m in messages:
             Message.update(created_at=at).where(Message.id == m.id).execute()
+            stamps_by_message.append(at)
             stamps.setdefault("first", at)
             if m.kind == "reply" and m.author_id and m.author.is_staff:
                 stamps.setdefault("first_agent", at)
@@ -163,9 +169,11 @@ def _age_ticket(ticket_id, created, rng):
         if ticket.closed_at:
             ticket.closed_at = ticket.updated_at
         ticket.save()
-        from .models import FieldChange
-
-        FieldChange.update(at=ticket.updated_at).where(FieldChange.ticket == ticket_id).execute()
+        # Each field change was written beside its event line: give both the same time.
+        events = [at for m, at in zip(messages, stamps_by_message) if m.kind == "event"]
+        changes = list(FieldChange.select().where(FieldChange.ticket == ticket_id).order_by(FieldChange.id))
+        for change, at in zip(changes, events):
+            FieldChange.update(at=at).where(FieldChange.id == change.id).execute()
 
 
 def _demo_help_center(author):
@@ -209,6 +217,14 @@ def init_app(app):
         except ServiceError as error:
             raise click.ClickException(error.message)
         click.echo(f"Created {user.role} {user.email} (id {user.id}).")
+
+    @app.cli.command("sweep-uploads")
+    @click.option("--hours", default=24, show_default=True, help="Age of unattached uploads to delete.")
+    def sweep_uploads_command(hours):
+        """Delete uploads that were never attached to a message (run it daily, e.g. from cron)."""
+        with db.connection_context():
+            removed = attachments.sweep_stale(timedelta(hours=hours))
+        click.echo(f"Removed {removed} unattached upload{'s' if removed != 1 else ''}.")
 
     @app.cli.command("create-token")
     @click.argument("email")

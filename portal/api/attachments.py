@@ -31,7 +31,7 @@ def download_attachment(actor, attachment_id):
     """
     attachment, path = attachments.get_for_download(actor, attachment_id)
     # One way to send a stored file safely, shared with the HTML faces (headers, sandbox CSP, inline rules).
-    return attachment_views._send(attachment, path)
+    return attachment_views.send_file_of(attachment, path)
 
 
 @operation("DELETE", "/attachments/{attachment_id}", tag=TAG, summary="Delete an unattached upload", status=204)

@@ -23,7 +23,7 @@ from ..models import (
     User,
     utcnow,
 )
-from . import attachments, rich_text
+from . import attachments, rich_text, signals
 from .accounts import check_length, normalize_email
 from .errors import Conflict, NotFound, ServiceError, ValidationError
 from .paging import Page, decode_cursor, encode_cursor
@@ -86,6 +86,8 @@ def _event_text(actor, field_name, old, new):
     who = actor.name if actor is not None else "System"
     label = field_name.replace("_", " ")
     if field_name == "assignee":
+        if new and actor is not None and new == actor.name:
+            return f"{who} took the ticket"
         return f"{who} assigned the ticket to {new}" if new else f"{who} unassigned the ticket"
     if field_name == "tags":
         return f"{who} changed tags to {new or 'none'}"
@@ -215,6 +217,7 @@ def create_ticket(
         if tags and staff:
             _replace_tags(ticket, tags)
         search.index_ticket(ticket)
+    signals.ticket_created.send(ticket, actor=actor)
     return ticket
 
 
@@ -575,6 +578,8 @@ def reply(actor, ticket_id, body, internal=False, status=None, attachment_ids=No
         message = _add_message(ticket, "note" if internal else "reply", author, body, at=now)
         _attach(actor, message, attachment_ids)
         if internal:
+            if status:
+                _set_status(ticket, status, actor, now)
             ticket.updated_at = now
             ticket.save()
             return message
@@ -592,6 +597,7 @@ def reply(actor, ticket_id, body, internal=False, status=None, attachment_ids=No
                 _set_status(ticket, "open", author, now)
         ticket.updated_at = now
         ticket.save()
+    signals.reply_added.send(message, ticket=ticket, actor=actor)
     return message
 
 
