@@ -27,7 +27,7 @@ def test_only_admins_administer(agent, customer):
             lambda: admin_service.change_role(actor, 1, "admin"),
             lambda: admin_service.set_user_active(actor, 1, False),
             lambda: admin_service.create_category(actor, "Sales"),
-            lambda: admin_service.create_tag(actor, "vip", "#ff0000"),
+            lambda: admin_service.delete_tag(actor, 1),
             lambda: admin_service.list_trash(actor),
             lambda: tickets.delete_ticket(actor, 1),
             lambda: tickets.restore_ticket(actor, 1),
@@ -35,6 +35,16 @@ def test_only_admins_administer(agent, customer):
         ):
             with pytest.raises(PermissionDenied):
                 call()
+
+
+def test_agents_create_and_rename_tags_customers_cannot(agent, customer):
+    tag = admin_service.create_tag(agent, "vip", "#ff0000")
+    assert admin_service.update_tag(agent, tag.id, "VIP", "#00ff00").name == "VIP"
+    for actor in (customer, None):
+        with pytest.raises(PermissionDenied):
+            admin_service.create_tag(actor, "other", "#ff0000")
+        with pytest.raises(PermissionDenied):
+            admin_service.update_tag(actor, tag.id, "x", "#ff0000")
 
 
 def test_admin_creates_staff_who_can_sign_in(admin):

@@ -52,6 +52,17 @@ def check_length(errors, field, value, low, high, label, required=True):
     return value
 
 
+def check_contact_fields(errors, phone, company):
+    """A person's optional phone (5 to 20 characters) and company (at most 120); returns them cleaned, or None."""
+    phone = (phone or "").strip()
+    if phone and not (5 <= len(phone) <= 20):
+        errors["phone"] = "A phone number has 5 to 20 characters."
+    company = (company or "").strip()
+    if len(company) > 120:
+        errors["company"] = "The company name can be at most 120 characters."
+    return phone or None, company or None
+
+
 def check_password(errors, password):
     if not password or len(password) < 8:
         errors["password"] = "Choose a password of at least 8 characters."

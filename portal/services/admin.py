@@ -1,6 +1,5 @@
 """Administration: users and roles, categories, tags and the ticket trash. Admins only, every function."""
 import re
-from datetime import datetime
 
 from peewee import JOIN, fn
 
@@ -9,7 +8,7 @@ from ..models import ROLES, Category, Tag, Ticket, TicketTag, User
 from . import accounts, paging, tickets
 from .customers import page_by_name
 from .errors import Conflict, NotFound, ValidationError
-from .permissions import require_admin
+from .permissions import require_admin, require_staff
 
 COLOR = re.compile(r"#[0-9a-fA-F]{6}")
 SLUG = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
@@ -222,8 +221,8 @@ def _name_taken(name, except_id=None):
 
 
 def create_tag(actor, name, color="#64748b"):
-    """A new tag. :raises ValidationError: for a taken name or a colour that is not #rrggbb."""
-    require_admin(actor)
+    """A new tag (agents and admins). :raises ValidationError: for a taken name or a colour that is not #rrggbb."""
+    require_staff(actor)
     errors = {}
     name, color = _check_tag(errors, name, color)
     if errors:
@@ -235,8 +234,8 @@ def create_tag(actor, name, color="#64748b"):
 
 
 def update_tag(actor, tag_id, name, color):
-    """Rename a tag or change its colour; tickets keep it."""
-    require_admin(actor)
+    """Rename a tag or change its colour (agents and admins); tickets keep it."""
+    require_staff(actor)
     errors = {}
     name, color = _check_tag(errors, name, color)
     if errors:
@@ -264,29 +263,12 @@ def delete_tag(actor, tag_id):
 def list_trash(actor, cursor=None, limit=25):
     """Tickets in the trash, most recently deleted first (keyset pagination)."""
     require_admin(actor)
-    limit = max(1, min(int(limit or 25), 100))
-    query = Ticket.select().where(Ticket.deleted_at.is_null(False))
-    total = query.count()
-    if cursor:
-        kind, value, last_id = paging.decode_cursor(cursor)
-        if kind != "deleted_at" or not isinstance(last_id, int):
-            raise ValidationError({"cursor": "This cursor is not valid; start again from the first page."})
-        try:
-            value = datetime.fromisoformat(value)
-        except (TypeError, ValueError):
-            raise ValidationError({"cursor": "This cursor is not valid; start again from the first page."})
-        query = query.where((Ticket.deleted_at < value) | ((Ticket.deleted_at == value) & (Ticket.id < last_id)))
-    rows = list(
-        query.select(Ticket, tickets.Customer)
+    query = (
+        Ticket.select(Ticket, tickets.Customer)
         .join_from(Ticket, tickets.Customer, on=(Ticket.customer == tickets.Customer.id), attr="customer")
-        .order_by(Ticket.deleted_at.desc(), Ticket.id.desc())
-        .limit(limit + 1)
+        .where(Ticket.deleted_at.is_null(False))
     )
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        next_cursor = paging.encode_cursor(["deleted_at", rows[-1].deleted_at.isoformat(), rows[-1].id])
-    return paging.Page(items=rows, total=total, next_cursor=next_cursor, limit=limit)
+    return paging.keyset_page(query, Ticket.deleted_at, Ticket.id, "deleted_at", cursor, limit)
 
 
 def overview(actor):

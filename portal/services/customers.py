@@ -4,26 +4,14 @@ from peewee import fn
 from ..db import write
 from ..models import STATUSES, Ticket, User
 from . import paging, tickets
-from .accounts import check_length, normalize_email
+from .accounts import check_contact_fields, check_length, normalize_email
 from .errors import NotFound, ValidationError
 from .permissions import require_staff
 
 
 def page_by_name(query, cursor=None, limit=25):
     """One keyset page of a User query in (name, id) order: returns paging.Page."""
-    limit = max(1, min(int(limit or 25), 100))
-    total = query.count()
-    if cursor:
-        kind, name, last_id = paging.decode_cursor(cursor)
-        if kind != "name" or not isinstance(name, str) or not isinstance(last_id, int):
-            raise ValidationError({"cursor": "This cursor is not valid; start again from the first page."})
-        query = query.where((User.name > name) | ((User.name == name) & (User.id > last_id)))
-    items = list(query.order_by(User.name, User.id).limit(limit + 1))
-    next_cursor = None
-    if len(items) > limit:
-        items = items[:limit]
-        next_cursor = paging.encode_cursor(["name", items[-1].name, items[-1].id])
-    return paging.Page(items=items, total=total, next_cursor=next_cursor, limit=limit)
+    return paging.keyset_page(query, User.name, User.id, "name", cursor, limit, descending=False)
 
 
 def _matching(query, text):
@@ -78,17 +66,12 @@ def update_customer(actor, customer_id, name, phone=None, company=None):
     customer = get_customer(actor, customer_id)
     errors = {}
     name = check_length(errors, "name", name, 2, 120, "a name")
-    phone = (phone or "").strip()
-    if phone and not (5 <= len(phone) <= 20):
-        errors["phone"] = "A phone number has 5 to 20 characters."
-    company = (company or "").strip()
-    if len(company) > 120:
-        errors["company"] = "The company name can be at most 120 characters."
+    phone, company = check_contact_fields(errors, phone, company)
     if errors:
         raise ValidationError(errors)
     with write():
-        User.update(name=name, phone=phone or None, company=company or None).where(User.id == customer.id).execute()
-    customer.name, customer.phone, customer.company = name, phone or None, company or None
+        User.update(name=name, phone=phone, company=company).where(User.id == customer.id).execute()
+    customer.name, customer.phone, customer.company = name, phone, company
     return customer
 
 

@@ -7,7 +7,7 @@ from peewee import fn
 
 from ..db import write
 from ..models import ROLES, Tag, Ticket, User
-from . import accounts, admin, customers, paging, tickets
+from . import accounts, admin, customers, paging
 from .errors import Conflict, NotFound, ValidationError
 from .paging import MAX_ID
 from .permissions import require_admin, require_staff
@@ -34,16 +34,6 @@ def _text_filter(query, text):
         return query
     pattern = f"%{text}%"
     return query.where((User.name ** pattern) | (User.email ** pattern) | (User.company ** pattern))
-
-
-def _check_contact_fields(errors, phone, company):
-    phone = (phone or "").strip()
-    if phone and not (5 <= len(phone) <= 20):
-        errors["phone"] = "A phone number has 5 to 20 characters."
-    company = (company or "").strip()
-    if len(company) > 120:
-        errors["company"] = "The company name can be at most 120 characters."
-    return phone or None, company or None
 
 
 # -------------------------------------------------------------------------------------------------------- customers
@@ -78,7 +68,7 @@ def create_customer(actor, email, name, phone=None, company=None):
     errors = {}
     email = accounts.normalize_email(email, errors=errors)
     name = accounts.check_length(errors, "name", name, 2, 120, "a name")
-    phone, company = _check_contact_fields(errors, phone, company)
+    phone, company = accounts.check_contact_fields(errors, phone, company)
     if errors:
         raise ValidationError(errors)
     with write():
@@ -145,7 +135,7 @@ def create_user(actor, email, name, role, password, phone=None, company=None):
     """A new user who can sign in at once (admins). :raises ValidationError: beside each field."""
     require_admin(actor)
     errors = {}
-    phone, company = _check_contact_fields(errors, phone, company)
+    phone, company = accounts.check_contact_fields(errors, phone, company)
     if errors:
         raise ValidationError(errors)
     with write():
@@ -172,7 +162,7 @@ def update_user(actor, user_id, name=_UNSET, email=_UNSET, role=_UNSET, is_activ
     if email is not _UNSET:
         changes["email"] = accounts.normalize_email(email, errors=errors)
     if phone is not _UNSET or company is not _UNSET:
-        new_phone, new_company = _check_contact_fields(
+        new_phone, new_company = accounts.check_contact_fields(
             errors, None if phone is _UNSET else phone, None if company is _UNSET else company
         )
         if phone is not _UNSET:
@@ -212,34 +202,7 @@ def list_tags(actor, search="", cursor=None, limit=100):
     text = (search or "").strip()[:64]
     if text:
         query = query.where(Tag.name ** f"%{text}%")
-    return _tags_by_name(query, cursor, limit)
-
-
-def _tags_by_name(query, cursor=None, limit=100):
-    """One page of tags in (name, id) order."""
-    limit = max(1, min(int(limit or 100), 100))
-    total = query.count()
-    if cursor:
-        kind, name, last_id = paging.decode_cursor(cursor)
-        if kind != "tag" or not isinstance(name, str) or isinstance(last_id, bool) or not isinstance(last_id, int) \
-                or not 0 <= last_id <= MAX_ID:
-            raise ValidationError({"cursor": "This cursor is not valid; start again from the first page."})
-        query = query.where((Tag.name > name) | ((Tag.name == name) & (Tag.id > last_id)))
-    items = list(query.order_by(Tag.name, Tag.id).limit(limit + 1))
-    next_cursor = None
-    if len(items) > limit:
-        items = items[:limit]
-        next_cursor = paging.encode_cursor(["tag", items[-1].name, items[-1].id])
-    return paging.Page(items=items, total=total, next_cursor=next_cursor, limit=limit)
-
-
-def _tag_name_taken(name, except_id=None):
-    # Both sides folded by the database: Python's lower() knows more letters than SQLite's LOWER(), and a
-    # mismatch would let a duplicate through to the unique index.
-    query = Tag.select().where(fn.LOWER(Tag.name) == fn.LOWER(name))
-    if except_id is not None:
-        query = query.where(Tag.id != except_id)
-    return query.exists()
+    return paging.keyset_page(query, Tag.name, Tag.id, "tag", cursor, limit, descending=False)
 
 
 def get_tag(actor, tag_id):
@@ -250,32 +213,14 @@ def get_tag(actor, tag_id):
 
 def create_tag(actor, name, color="#64748b"):
     """A new tag (agents). :raises ValidationError: for a taken name or a colour that is not #rrggbb."""
-    require_staff(actor)
-    errors = {}
-    name, color = admin._check_tag(errors, name, color)
-    if errors:
-        raise ValidationError(errors)
-    with write():
-        if _tag_name_taken(name):
-            raise ValidationError({"name": "A tag with this name already exists."})
-        return Tag.create(name=name, color=color)
+    return admin.create_tag(actor, name, color)
 
 
 def update_tag(actor, tag_id, name=_UNSET, color=_UNSET):
     """Rename a tag or change its colour (agents); tickets keep it. :raises NotFound:"""
     tag = get_tag(actor, tag_id)
-    errors = {}
-    name, color = admin._check_tag(
-        errors, tag.name if name is _UNSET else name, tag.color if color is _UNSET else color
-    )
-    if errors:
-        raise ValidationError(errors)
-    with write():
-        if _tag_name_taken(name, tag.id):
-            raise ValidationError({"name": "A tag with this name already exists."})
-        tag.name, tag.color = name, color
-        tag.save()
-    return tag
+    return admin.update_tag(actor, tag.id, tag.name if name is _UNSET else name,
+                            tag.color if color is _UNSET else color)
 
 
 def delete_tag(actor, tag_id):

@@ -4,6 +4,8 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
+from peewee import DateTimeField
+
 from .errors import ValidationError
 
 MAX_LIMIT = 100
@@ -61,35 +63,41 @@ def _bad_cursor():
     return ValidationError({"cursor": "This cursor is not valid; start again from the first page."})
 
 
-def read_cursor(cursor, kind):
-    """The (timestamp, id) a cursor of `kind` points after.
+def read_cursor(cursor, kind, column):
+    """The (sort value, id) a cursor of `kind` points after, typed for `column`.
 
     :raises ValidationError: for a cursor this server did not hand out for this list.
     """
-    name, stamp, last_id = decode_cursor(cursor)
-    if name != kind or not isinstance(stamp, str):
+    name, value, last_id = decode_cursor(cursor)
+    if name != kind or not isinstance(value, str):
         raise _bad_cursor()
-    try:
-        return datetime.fromisoformat(stamp), last_id
-    except ValueError:
-        raise _bad_cursor()
+    if isinstance(column, DateTimeField):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            raise _bad_cursor()
+    return value, last_id
 
 
 def keyset_page(query, column, id_column, kind, cursor=None, limit=25, descending=True):
-    """One page of `query` ordered by (column, id), with the total and the cursor to the next page."""
+    """One page of `query` ordered by (column, id), with the total and the cursor to the next page.
+
+    `column` is a timestamp or a text column; `kind` names the list so a cursor of one list is refused by another.
+    """
     limit = clamp_limit(limit)
     total = query.count()
     if cursor:
-        stamp, last_id = read_cursor(cursor, kind)
+        value, last_id = read_cursor(cursor, kind, column)
         if descending:
-            query = query.where((column < stamp) | ((column == stamp) & (id_column < last_id)))
+            query = query.where((column < value) | ((column == value) & (id_column < last_id)))
         else:
-            query = query.where((column > stamp) | ((column == stamp) & (id_column > last_id)))
+            query = query.where((column > value) | ((column == value) & (id_column > last_id)))
     ordering = [column.desc(), id_column.desc()] if descending else [column.asc(), id_column.asc()]
     items = list(query.order_by(*ordering).limit(limit + 1))
     next_cursor = None
     if len(items) > limit:
         items = items[:limit]
         last = items[-1]
-        next_cursor = encode_cursor([kind, getattr(last, column.name).isoformat(), last.id])
+        value = getattr(last, column.name)
+        next_cursor = encode_cursor([kind, value.isoformat() if isinstance(value, datetime) else value, last.id])
     return Page(items=items, total=total, next_cursor=next_cursor, limit=limit)

@@ -1,7 +1,7 @@
 """The agent queue: named views with live counts, filters layered on a view, and bulk changes to many tickets."""
 from dataclasses import dataclass, replace
 
-from peewee import JOIN, fn
+from peewee import JOIN
 
 from ..counts import live_counts
 from ..db import write

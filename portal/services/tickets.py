@@ -24,7 +24,7 @@ from ..models import (
     utcnow,
 )
 from . import attachments, rich_text, signals
-from .accounts import check_length, normalize_email
+from .accounts import check_contact_fields, check_length, normalize_email
 from .errors import Conflict, NotFound, ServiceError, ValidationError
 from .paging import Page, decode_cursor, encode_cursor
 from .permissions import KeyHolder, check_ticket, is_admin, is_staff, require_staff, require_user
@@ -232,12 +232,7 @@ def submit_contact(name, email, subject, body, category=None, company=None, phon
     errors = {}
     name = check_length(errors, "name", name, 2, 120, "your name")
     email = normalize_email(email, errors=errors)
-    phone = (phone or "").strip()
-    if phone and not (5 <= len(phone) <= 20):
-        errors["phone"] = "A phone number has 5 to 20 characters."
-    company = (company or "").strip()
-    if len(company) > 120:
-        errors["company"] = "The company name can be at most 120 characters."
+    phone, company = check_contact_fields(errors, phone, company)
     subject = check_length(errors, "subject", _one_line(subject), 2, 250, "a subject")
     body = _check_body(errors, body, "body", "your message")
     category_row = _category_for(category, errors)
@@ -271,7 +266,7 @@ def _open_contact_ticket(name, email, subject, body, category_row, company, phon
                 return existing, None
         customer = User.get_or_none(User.email == email)
         if customer is None:
-            customer = User.create(email=email, name=name, phone=phone or None, company=company or None)
+            customer = User.create(email=email, name=name, phone=phone, company=company)
         else:
             changed = False
             if phone and not customer.phone:
