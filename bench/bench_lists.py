@@ -70,10 +70,11 @@ def build(count, rng):
                          "body_html": "", "is_public": True, "created_at": r["created_at"]}
                         for tid, r in zip(ids, rows)]
             Message.insert_many(messages).execute()
-            db.execute_sql("INSERT INTO ticket_fts(rowid, subject) SELECT id, subject FROM ticket WHERE id BETWEEN ? AND ?",
-                           (ids[0], ids[-1]))
-            db.execute_sql("INSERT INTO message_fts(rowid, body, ticket_id, kind) SELECT id, body, ticket_id, kind "
-                           "FROM message WHERE ticket_id BETWEEN ? AND ?", (ids[0], ids[-1]))
+            db.execute_sql("INSERT INTO ticket_fts(rowid, subject, scope) SELECT id, subject, 'c' || customer_id "
+                           "FROM ticket WHERE id BETWEEN ? AND ?", (ids[0], ids[-1]))
+            db.execute_sql("INSERT INTO message_fts(rowid, body, ticket_id, kind, scope) SELECT message.id, body, "
+                           "ticket_id, kind, 'c' || ticket.customer_id FROM message JOIN ticket ON ticket.id = ticket_id "
+                           "WHERE ticket_id BETWEEN ? AND ?", (ids[0], ids[-1]))
     db.execute_sql("ANALYZE")
     return customer_ids, agent_ids
 

@@ -8,9 +8,11 @@ from peewee import SQL
 
 from .db import db, is_sqlite
 
+# `scope` holds the token c<customer id>, so a search within one customer's tickets stays small however many
+# tickets match the words elsewhere.
 FTS_TABLES = {
-    "ticket_fts": "subject",
-    "message_fts": "body, ticket_id UNINDEXED, kind UNINDEXED",
+    "ticket_fts": "subject, scope",
+    "message_fts": "body, ticket_id UNINDEXED, kind UNINDEXED, scope",
     "article_fts": "title, body",
 }
 
@@ -33,16 +35,23 @@ def fts_query(text):
     return " ".join(f'"{w}"*' for w in words[:12])
 
 
+def _scope(customer_id):
+    return f"c{customer_id}"
+
+
 def index_ticket(ticket):
     if is_sqlite():
-        db.execute_sql("INSERT OR REPLACE INTO ticket_fts(rowid, subject) VALUES (?, ?)", (ticket.id, ticket.subject))
+        db.execute_sql(
+            "INSERT OR REPLACE INTO ticket_fts(rowid, subject, scope) VALUES (?, ?, ?)",
+            (ticket.id, ticket.subject, _scope(ticket.customer_id)),
+        )
 
 
 def index_message(message):
     if is_sqlite() and message.kind != "event":
         db.execute_sql(
-            "INSERT OR REPLACE INTO message_fts(rowid, body, ticket_id, kind) VALUES (?, ?, ?, ?)",
-            (message.id, message.body, message.ticket_id, message.kind),
+            "INSERT OR REPLACE INTO message_fts(rowid, body, ticket_id, kind, scope) VALUES (?, ?, ?, ?, ?)",
+            (message.id, message.body, message.ticket_id, message.kind, _scope(message.ticket.customer_id)),
         )
 
 
@@ -59,20 +68,34 @@ def unindex_article(article_id):
         db.execute_sql("DELETE FROM article_fts WHERE rowid = ?", (article_id,))
 
 
-def ticket_matches(ticket_model, message_model, text, include_notes):
-    """A WHERE expression: the ticket's subject or one of its visible messages matches `text`."""
+def unindex_ticket(ticket_id):
+    """Forget a purged ticket: SQLite reuses the highest rowid, so stale rows would match a later ticket."""
+    if is_sqlite():
+        db.execute_sql("DELETE FROM ticket_fts WHERE rowid = ?", (ticket_id,))
+        db.execute_sql("DELETE FROM message_fts WHERE ticket_id = ?", (ticket_id,))
+
+
+def ticket_matches(ticket_model, message_model, text, include_notes, customer_id=None):
+    """A WHERE expression: the ticket's subject or one of its visible messages matches `text`.
+
+    With `customer_id`, only that customer's tickets are looked at (the caller filters by customer as well).
+    """
     kinds = ("reply", "note") if include_notes else ("reply",)
     if is_sqlite():
         query = fts_query(text)
         if not query:
             return None
         marks = ", ".join("?" for _ in kinds)
+        subject_query, body_query = f"{{subject}} : ({query})", f"{{body}} : ({query})"
+        if customer_id is not None:
+            scope = f' AND {{scope}} : "{_scope(int(customer_id))}"'
+            subject_query, body_query = subject_query + scope, body_query + scope
         # One UNION of matching ids lets SQLite look tickets up by key instead of testing every ticket.
         return ticket_model.id.in_(
             SQL(
                 "(SELECT rowid FROM ticket_fts WHERE ticket_fts MATCH ? UNION "
                 f"SELECT ticket_id FROM message_fts WHERE message_fts MATCH ? AND kind IN ({marks}))",
-                (query, query, *kinds),
+                (subject_query, body_query, *kinds),
             )
         )
     words = _WORD.findall(text or "")
@@ -138,4 +161,3 @@ def article_ids_matching_any(words, limit=None):
     return [a.id for a in select]
 
 
-__all__ = ["create_tables", "fts_query", "index_ticket", "index_message", "index_article", "ticket_matches"]

@@ -286,3 +286,13 @@ def test_other_roles_see_all_tickets(customer, other_customer):
     agent = make_user("agent")
     assert tickets.list_tickets(agent).total == 2
     assert tickets.list_tickets(customer).total == 1
+
+
+def test_search_within_one_customer_sees_only_their_tickets(customer, other_customer, agent):
+    mine = file(customer, subject="Blue widget broke")
+    theirs = file(other_customer, subject="Blue widget broke too")
+    tickets.reply(other_customer, theirs.id, "widget widget widget")
+    assert [t.id for t in tickets.list_tickets(customer, tickets.TicketFilter(search="widget")).items] == [mine.id]
+    scoped = tickets.list_tickets(agent, tickets.TicketFilter(search="widget", customer_id=other_customer.id))
+    assert [t.id for t in scoped.items] == [theirs.id]
+    assert tickets.list_tickets(agent, tickets.TicketFilter(search="widget")).total == 2

@@ -397,7 +397,10 @@ def _apply_filters(query, actor, flt):
                 )
             )
     if flt.search and flt.search.strip():
-        expression = search.ticket_matches(Ticket, Message, flt.search, include_notes=is_staff(actor))
+        # A customer's search, or an agent's within one customer, is narrowed inside the index itself.
+        customer_id = flt.customer_id if is_staff(actor) else actor.id
+        expression = search.ticket_matches(Ticket, Message, flt.search, include_notes=is_staff(actor),
+                                           customer_id=customer_id)
         if expression is not None:
             query = query.where(expression)
     return query
@@ -829,22 +832,12 @@ def purge_ticket(actor, ticket_id):
             a.sha256
             for a in Attachment.select(Attachment.sha256).where(Attachment.message.in_(message_ids or [0]))
         }
-        _unindex_ticket(ticket.id)
+        search.unindex_ticket(ticket.id)
         ticket.delete_instance(recursive=True, delete_nullable=True)
     from .attachments import _remove_file_if_unused
 
     for sha in shas:
         _remove_file_if_unused(sha)
-
-
-def _unindex_ticket(ticket_id):
-    # SQLite reuses the highest rowid, so stale index rows would match a later ticket with the same id.
-    if not search.is_sqlite():
-        return
-    from ..db import db
-
-    db.execute_sql("DELETE FROM ticket_fts WHERE rowid = ?", (ticket_id,))
-    db.execute_sql("DELETE FROM message_fts WHERE ticket_id = ?", (ticket_id,))
 
 
 # ------------------------------------------------------------------------------------ API additions (paged thread)
