@@ -226,6 +226,14 @@ def init_app(app):
             removed = attachments.sweep_stale(timedelta(hours=hours))
         click.echo(f"Removed {removed} unattached upload{'s' if removed != 1 else ''}.")
 
+    @app.cli.command("reindex")
+    def reindex_command():
+        """Rebuild the full-text search index and the queue counts from the data."""
+        with db.connection_context():
+            search.rebuild()
+            counts.rebuild()
+        click.echo("Search index and queue counts rebuilt.")
+
     @app.cli.command("create-token")
     @click.argument("email")
     @click.option("--name", required=True, help="What the token is for, e.g. 'CI export'.")

@@ -20,13 +20,38 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 
 
 def create_tables():
+    """Create the index tables; an index from an older layout is rebuilt from the data."""
     if not is_sqlite():
         return
+    stale = False
     for name, columns in FTS_TABLES.items():
+        existing = [row[1] for row in db.execute_sql(f"PRAGMA table_info({name})").fetchall()]
+        wanted = [c.split()[0] for c in columns.split(", ")]
+        if existing and existing != wanted:
+            db.execute_sql(f"DROP TABLE {name}")
+            stale = True
         db.execute_sql(
             f"CREATE VIRTUAL TABLE IF NOT EXISTS {name} USING fts5({columns}, "
             "tokenize='unicode61 remove_diacritics 2')"
         )
+    if stale:
+        rebuild()
+
+
+def rebuild():
+    """Fill every index table again from the tickets, messages and articles."""
+    if not is_sqlite():
+        return
+    with db.atomic():
+        for name in FTS_TABLES:
+            db.execute_sql(f"DELETE FROM {name}")
+        db.execute_sql("INSERT INTO ticket_fts(rowid, subject, scope) SELECT id, subject, 'c' || customer_id FROM ticket")
+        db.execute_sql(
+            "INSERT INTO message_fts(rowid, body, ticket_id, kind, scope) SELECT message.id, message.body, "
+            "message.ticket_id, message.kind, 'c' || ticket.customer_id FROM message "
+            "JOIN ticket ON ticket.id = message.ticket_id WHERE message.kind != 'event'"
+        )
+        db.execute_sql("INSERT INTO article_fts(rowid, title, body) SELECT id, title, body FROM article")
 
 
 def fts_query(text):

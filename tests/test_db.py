@@ -96,3 +96,29 @@ def test_queue_counts_follow_every_kind_of_change(app):
     assert maintained() == truth()
     counts.rebuild()
     assert maintained() == truth()
+
+
+def test_search_index_rebuilds_from_the_data(app):
+    from portal import search
+    from portal.services import tickets as svc
+
+    customer = make_user()
+    ticket = svc.create_ticket(customer, "Quarterly invoice", "Where is the zeppelin?")
+    db.execute_sql("DELETE FROM ticket_fts")
+    db.execute_sql("DELETE FROM message_fts")
+    assert svc.list_tickets(customer, svc.TicketFilter(search="zeppelin")).total == 0
+    search.rebuild()
+    assert [t.id for t in svc.list_tickets(customer, svc.TicketFilter(search="zeppelin")).items] == [ticket.id]
+    assert svc.list_tickets(customer, svc.TicketFilter(search="quarterly")).total == 1
+
+
+def test_an_index_of_an_older_layout_is_rebuilt(app):
+    from portal import search
+    from portal.services import tickets as svc
+
+    customer = make_user()
+    ticket = svc.create_ticket(customer, "Quarterly invoice", "Where is the zeppelin?")
+    db.execute_sql("DROP TABLE ticket_fts")
+    db.execute_sql("CREATE VIRTUAL TABLE ticket_fts USING fts5(subject)")
+    search.create_tables()
+    assert [t.id for t in svc.list_tickets(customer, svc.TicketFilter(search="quarterly")).items] == [ticket.id]

@@ -3,7 +3,7 @@ import re
 
 from playwright.sync_api import expect
 
-from .conftest import click_through
+from .conftest import click_through, sign_in
 
 
 def test_guest_contact_form_secret_link_and_reply(live_server, page):
@@ -86,3 +86,22 @@ def test_customer_registers_files_replies_closes_and_reopens(live_server, page):
     page.go_back()
     expect(page).to_have_url(re.compile(r"status=active$"))
     assert page.js_errors == []
+
+
+def test_customer_pages_fit_a_phone(live_app, live_server, browser, make_account):
+    from portal.db import db
+    from portal.services import tickets
+
+    customer = make_account("customer", "pia@example.com", "Pia Phone")
+    with live_app.app_context(), db.connection_context():
+        ticket = tickets.create_ticket(customer, "A very long subject line that goes on and on about an export that "
+                                       "never finishes and a spinner that never stops", "Body")
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    try:
+        sign_in(page, live_server, "pia@example.com")
+        for path in ("/tickets", f"/tickets/{ticket.id}", "/tickets/new", "/contact", "/"):
+            page.goto(live_server + path)
+            assert page.evaluate("document.documentElement.scrollWidth") <= 390, path
+    finally:
+        context.close()
