@@ -12,19 +12,25 @@ from portal.services import accounts
 PASSWORD = "correct-horse-battery"
 
 
+def test_config(folder, **overrides):
+    """An app of its own in `folder`: database file, uploads and outbox; rate limits off."""
+    return {
+        "TESTING": True,
+        "INSTANCE_PATH": str(folder),
+        "DATABASE_URL": "sqlite:///" + str(folder / "test.db"),
+        "UPLOAD_FOLDER": str(folder / "uploads"),
+        "SECRET_KEY": "test-secret",
+        "RATELIMIT_ENABLED": False,
+        **overrides,
+    }
+
+
+test_config.__test__ = False  # a helper, not a test
+
+
 @pytest.fixture
 def app(tmp_path):
-    app = create_app(
-        {
-            "TESTING": True,
-            "INSTANCE_PATH": str(tmp_path),
-            "DATABASE_URL": "sqlite:///" + str(tmp_path / "test.db"),
-            "UPLOAD_FOLDER": str(tmp_path / "uploads"),
-            "SECRET_KEY": "test-secret",
-            "RATELIMIT_ENABLED": False,
-            "SERVER_NAME": "localhost",
-        }
-    )
+    app = create_app(test_config(tmp_path, SERVER_NAME="localhost"))
     # The test keeps one app context open so services can run between requests; give each request a fresh `g`
     # as a real server would (flask-login and flask-wtf cache the user and CSRF token there).
     app.before_request_funcs.setdefault(None, []).insert(0, lambda: g.__dict__.clear())

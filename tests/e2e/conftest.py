@@ -9,6 +9,8 @@ from portal.cli import init_db
 from portal.db import db
 from portal.services import accounts
 
+from ..conftest import PASSWORD, test_config
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless",
@@ -18,21 +20,11 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--no-first-run",
 ]
-PASSWORD = "correct-horse-battery"
 
 
 @pytest.fixture
 def live_app(tmp_path):
-    app = create_app(
-        {
-            "TESTING": True,
-            "INSTANCE_PATH": str(tmp_path),
-            "DATABASE_URL": "sqlite:///" + str(tmp_path / "e2e.db"),
-            "UPLOAD_FOLDER": str(tmp_path / "uploads"),
-            "SECRET_KEY": "e2e-secret",
-            "RATELIMIT_ENABLED": False,
-        }
-    )
+    app = create_app(test_config(tmp_path))
     with app.app_context():
         init_db()
     return app

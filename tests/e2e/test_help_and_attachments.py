@@ -38,6 +38,7 @@ def test_customer_attaches_an_image_to_a_new_ticket_and_sees_its_preview(live_se
     preview = page.locator(".thread .attachment-preview img")
     expect(preview).to_have_count(1)
     expect(preview).to_have_attribute("alt", "screenshot.png")
+    preview.scroll_into_view_if_needed()  # previews load lazily
     page.wait_for_function("document.querySelector('.attachment-preview img').naturalWidth === 40")
     expect(page.locator(".thread .attachment").nth(1)).to_contain_text("notes.txt")
     expect(page.locator(".thread .attachment").nth(1)).to_contain_text("19 bytes")
