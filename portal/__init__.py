@@ -44,9 +44,6 @@ def create_app(test_config=None):
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
-    login_manager.login_view = "auth.login"
-    login_manager.login_message = "Please sign in to continue."
-    login_manager.login_message_category = "info"
 
     from .services import accounts
 

@@ -23,8 +23,7 @@ ROLE_LABELS = {"customer": "Customer", "agent": "Agent", "admin": "Admin"}
 def _admins_only():
     """Every page here is for admins: guests sign in first, everyone else gets 403."""
     if not current_user.is_authenticated:
-        # An htmx request must reload the whole page at the sign-in form rather than swap it into a fragment.
-        return redirect_to(login_manager.unauthorized().location)
+        return login_manager.unauthorized()
     require_admin(current_user)
 
 

@@ -29,8 +29,7 @@ QUEUE_KEYS = ("view", "status", "priority", "assignee", "category", "tag", "q", 
 def _staff_only():
     """Every page here is for support staff: guests sign in first, customers get 403."""
     if not current_user.is_authenticated:
-        # An htmx request must reload the whole page at the sign-in form rather than swap it into a fragment.
-        return redirect_to(login_manager.unauthorized().location)
+        return login_manager.unauthorized()
     require_staff(current_user)
 
 

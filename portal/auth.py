@@ -2,12 +2,12 @@
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, request, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, login_url, login_user, logout_user
 
-from .extensions import limiter
+from .extensions import limiter, login_manager
 from . import emails
 from .forms import ActionForm, ForgotPasswordForm, LoginForm, RegisterForm, ResetPasswordForm, show_errors
-from .htmx import render
+from .htmx import current_page_path, render, sign_in_first
 from .services import accounts
 from .services.errors import AuthenticationFailed, ValidationError
 
@@ -30,6 +30,13 @@ def home_for(user):
     if user.is_staff and "agent.queue" in current_app.view_functions:
         return url_for("agent.queue")
     return url_for("customer.index")
+
+
+@login_manager.unauthorized_handler
+def _sign_in_first():
+    """Guests reaching a signed-in page go to the sign-in form, and back to that page afterwards."""
+    flash("Please sign in to continue.", "info")
+    return sign_in_first(login_url("auth.login", next_url=current_page_path()))
 
 
 @bp.route("/login", methods=["GET", "POST"])

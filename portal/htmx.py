@@ -1,4 +1,6 @@
 """The only module that reads HX-* headers: page or fragment, redirects that htmx follows, Vary."""
+from urllib.parse import urlsplit
+
 from flask import make_response, redirect, render_template, request
 
 
@@ -15,6 +17,24 @@ def render(template, fragment=None, status=200, **context):
     response = make_response(body, status)
     response.headers["Vary"] = "HX-Request"
     return response
+
+
+def current_page_path():
+    """The path of the page the user is on: for htmx, the page that sent the request, not the fragment URL."""
+    if request.htmx and request.htmx.current_url:
+        parts = urlsplit(request.htmx.current_url)
+        if parts.netloc == request.host:
+            return parts.path + (f"?{parts.query}" if parts.query else "")
+    return request.full_path.rstrip("?")
+
+
+def sign_in_first(login_url):
+    """Send someone whose session is missing or expired to sign in: a redirect, or 401 + HX-Redirect for htmx."""
+    if request.htmx:
+        response = make_response("", 401)
+        response.headers["HX-Redirect"] = login_url
+        return response
+    return redirect(login_url)
 
 
 def redirect_to(url):

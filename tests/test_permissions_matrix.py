@@ -129,7 +129,7 @@ def test_guest_is_sent_to_sign_in_and_back(client, world, key):
 @pytest.mark.parametrize("path", ["/agent?view=open", "/admin/users"])
 def test_guest_htmx_request_reloads_at_the_sign_in_page(client, path):
     response = client.get(path, headers={"HX-Request": "true"})
-    assert response.status_code == 204
+    assert response.status_code == 401
     assert response.headers["HX-Redirect"].startswith("/login?next=")
 
 

@@ -76,7 +76,7 @@ def test_deactivated_agent_is_signed_out_and_their_token_stops(app, client, sign
     assert response.status_code == 303
     assert User.get_by_id(agent.id).is_active is False
     # Their open session ends, they cannot sign in again and their API token is dead.
-    assert agent_client.get("/agent").status_code == 303
+    assert agent_client.get("/agent").status_code == 302
     page = agent_client.get("/login").get_data(as_text=True)
     again = agent_client.post("/login", data={"email": agent.email, "password": PASSWORD,
                                               "csrf_token": csrf_from(page)})

@@ -31,6 +31,16 @@ def test_customer_pages_require_sign_in(client):
     assert "/login?next=%2Ftickets%2Fnew" in response.headers["Location"]
 
 
+def test_expired_session_during_htmx_sends_the_page_to_sign_in(client):
+    listing = client.get("/tickets?q=x", headers={"HX-Request": "true",
+                                                   "HX-Current-URL": "http://localhost/tickets?status=done"})
+    assert listing.status_code == 401
+    # Back to the page the person was on, not to the fragment htmx asked for.
+    assert listing.headers["HX-Redirect"] == "/login?next=%2Ftickets%3Fstatus%3Ddone"
+    plain = client.get("/tickets/new")
+    assert plain.status_code == 302 and plain.headers["Location"] == "/login?next=%2Ftickets%2Fnew"
+
+
 def test_register_signs_in_and_lands_on_my_tickets(client, auth):
     token = auth.csrf("/register")
     response = client.post("/register", data={"name": "Rita Reg", "email": "Rita@Example.com", "password": "long-enough-pw",
