@@ -17,7 +17,7 @@ from datetime import timedelta
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-from portal import create_app  # noqa: E402
+from portal import create_app, search  # noqa: E402
 from portal.cli import init_db  # noqa: E402
 from portal.db import db  # noqa: E402
 from portal.models import PRIORITY_RANK, Message, Ticket, User, utcnow  # noqa: E402
@@ -47,7 +47,7 @@ def build(count, rng):
     now = utcnow()
     batch = 2000
     for start in range(0, count, batch):
-        rows, texts = [], []
+        rows = []
         for n in range(start, min(start + batch, count)):
             at = now - timedelta(minutes=count - n)
             priority = rng.choice(list(PRIORITY_RANK))
@@ -70,11 +70,8 @@ def build(count, rng):
                          "body_html": "", "is_public": True, "created_at": r["created_at"]}
                         for tid, r in zip(ids, rows)]
             Message.insert_many(messages).execute()
-            db.execute_sql("INSERT INTO ticket_fts(rowid, subject, scope) SELECT id, subject, 'c' || customer_id "
-                           "FROM ticket WHERE id BETWEEN ? AND ?", (ids[0], ids[-1]))
-            db.execute_sql("INSERT INTO message_fts(rowid, body, ticket_id, kind, scope) SELECT message.id, body, "
-                           "ticket_id, kind, 'c' || ticket.customer_id FROM message JOIN ticket ON ticket.id = ticket_id "
-                           "WHERE ticket_id BETWEEN ? AND ?", (ids[0], ids[-1]))
+            db.execute_sql(f"INSERT INTO ticket_fts(rowid, subject, replies, notes, scope) {search.TICKET_DOCUMENT} "
+                           "WHERE t.id BETWEEN ? AND ?", (ids[0], ids[-1]))
     db.execute_sql("ANALYZE")
     return customer_ids, agent_ids
 

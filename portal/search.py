@@ -1,6 +1,8 @@
 """Full-text search: SQLite FTS5 tables beside the data, LIKE on other databases.
 
-The index tables are kept by the service layer inside the same transaction as the write they mirror.
+The index tables are kept by the service layer inside the same transaction as the write they mirror. A ticket is
+one document (rowid = ticket id) holding its subject, its public replies and its internal notes in separate
+columns, so a search yields ticket ids straight from the index and customers never match a note.
 """
 import re
 
@@ -11,10 +13,17 @@ from .db import db, is_sqlite
 # `scope` holds the token c<customer id>, so a search within one customer's tickets stays small however many
 # tickets match the words elsewhere.
 FTS_TABLES = {
-    "ticket_fts": "subject, scope",
-    "message_fts": "body, ticket_id UNINDEXED, kind UNINDEXED, scope",
+    "ticket_fts": "subject, replies, notes, scope",
     "article_fts": "title, body",
 }
+RETIRED_TABLES = ("message_fts",)  # from an older layout
+
+TICKET_DOCUMENT = (
+    "SELECT t.id, t.subject, "
+    "(SELECT group_concat(body, char(10)) FROM message WHERE ticket_id = t.id AND kind = 'reply'), "
+    "(SELECT group_concat(body, char(10)) FROM message WHERE ticket_id = t.id AND kind = 'note'), "
+    "'c' || t.customer_id FROM ticket AS t"
+)
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -24,6 +33,10 @@ def create_tables():
     if not is_sqlite():
         return
     stale = False
+    for name in RETIRED_TABLES:
+        if db.execute_sql("SELECT 1 FROM sqlite_master WHERE name = ?", (name,)).fetchone():
+            db.execute_sql(f"DROP TABLE {name}")
+            stale = True
     for name, columns in FTS_TABLES.items():
         existing = [row[1] for row in db.execute_sql(f"PRAGMA table_info({name})").fetchall()]
         wanted = [c.split()[0] for c in columns.split(", ")]
@@ -45,12 +58,7 @@ def rebuild():
     with db.atomic():
         for name in FTS_TABLES:
             db.execute_sql(f"DELETE FROM {name}")
-        db.execute_sql("INSERT INTO ticket_fts(rowid, subject, scope) SELECT id, subject, 'c' || customer_id FROM ticket")
-        db.execute_sql(
-            "INSERT INTO message_fts(rowid, body, ticket_id, kind, scope) SELECT message.id, message.body, "
-            "message.ticket_id, message.kind, 'c' || ticket.customer_id FROM message "
-            "JOIN ticket ON ticket.id = message.ticket_id WHERE message.kind != 'event'"
-        )
+        db.execute_sql(f"INSERT INTO ticket_fts(rowid, subject, replies, notes, scope) {TICKET_DOCUMENT}")
         db.execute_sql("INSERT INTO article_fts(rowid, title, body) SELECT id, title, body FROM article")
 
 
@@ -65,19 +73,18 @@ def _scope(customer_id):
 
 
 def index_ticket(ticket):
+    """Write the ticket's whole document again: subject, replies and notes as they are now."""
     if is_sqlite():
         db.execute_sql(
-            "INSERT OR REPLACE INTO ticket_fts(rowid, subject, scope) VALUES (?, ?, ?)",
-            (ticket.id, ticket.subject, _scope(ticket.customer_id)),
+            f"INSERT OR REPLACE INTO ticket_fts(rowid, subject, replies, notes, scope) {TICKET_DOCUMENT} WHERE t.id = ?",
+            (ticket.id,),
         )
 
 
 def index_message(message):
-    if is_sqlite() and message.kind != "event":
-        db.execute_sql(
-            "INSERT OR REPLACE INTO message_fts(rowid, body, ticket_id, kind, scope) VALUES (?, ?, ?, ?, ?)",
-            (message.id, message.body, message.ticket_id, message.kind, _scope(message.ticket.customer_id)),
-        )
+    """A new reply or note changes its ticket's document."""
+    if message.kind != "event":
+        index_ticket(message.ticket)
 
 
 def index_article(article):
@@ -97,7 +104,6 @@ def unindex_ticket(ticket_id):
     """Forget a purged ticket: SQLite reuses the highest rowid, so stale rows would match a later ticket."""
     if is_sqlite():
         db.execute_sql("DELETE FROM ticket_fts WHERE rowid = ?", (ticket_id,))
-        db.execute_sql("DELETE FROM message_fts WHERE ticket_id = ?", (ticket_id,))
 
 
 def ticket_matches(ticket_model, message_model, text, include_notes, customer_id=None):
@@ -110,19 +116,11 @@ def ticket_matches(ticket_model, message_model, text, include_notes, customer_id
         query = fts_query(text)
         if not query:
             return None
-        marks = ", ".join("?" for _ in kinds)
-        subject_query, body_query = f"{{subject}} : ({query})", f"{{body}} : ({query})"
+        columns = "subject replies notes" if include_notes else "subject replies"
+        match = f"{{{columns}}} : ({query})"
         if customer_id is not None:
-            scope = f' AND {{scope}} : "{_scope(int(customer_id))}"'
-            subject_query, body_query = subject_query + scope, body_query + scope
-        # One UNION of matching ids lets SQLite look tickets up by key instead of testing every ticket.
-        return ticket_model.id.in_(
-            SQL(
-                "(SELECT rowid FROM ticket_fts WHERE ticket_fts MATCH ? UNION "
-                f"SELECT ticket_id FROM message_fts WHERE message_fts MATCH ? AND kind IN ({marks}))",
-                (subject_query, body_query, *kinds),
-            )
-        )
+            match += f' AND {{scope}} : "{_scope(int(customer_id))}"'
+        return ticket_model.id.in_(SQL("(SELECT rowid FROM ticket_fts WHERE ticket_fts MATCH ?)", (match,)))
     words = _WORD.findall(text or "")
     if not words:
         return None

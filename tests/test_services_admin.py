@@ -223,7 +223,7 @@ def test_purge_removes_everything(app, admin, agent, customer):
     assert Message.select().count() == FieldChange.select().count() == TicketTag.select().count() == 0
     assert Attachment.select().count() == 0
     assert not os.path.exists(path)
-    fts = db.execute_sql("SELECT count(*) FROM message_fts WHERE message_fts MATCH 'zanzibar'").fetchone()[0]
+    fts = db.execute_sql("SELECT count(*) FROM ticket_fts WHERE ticket_fts MATCH 'zanzibar'").fetchone()[0]
     assert fts == 0
     # A new ticket that reuses the id is not found by the purged ticket's words.
     fresh = file(customer, subject="Something else")
