@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export FLASK_APP := app
 
-.PHONY: run test install assets browser serve clean
+.PHONY: run test install assets system serve worker clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -25,22 +25,38 @@ static/vendor/.installed: package.json package-lock.json
 
 install: $(VENV)/.installed static/vendor/.installed
 
-# Debian's chromium drives the browser tests; Playwright cannot download its own here.
-browser:
-	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+# Debian's chromium drives the browser tests (Playwright cannot download its own here); the mail tests talk to a
+# real dovecot IMAP server and the queue tests to a real redis-server, each started by a fixture on a free port.
+APT_NEEDED = $(if $(shell command -v chromium),,chromium) \
+	$(if $(wildcard /usr/sbin/dovecot),,dovecot-imapd) \
+	$(if $(shell command -v redis-server),,redis-server)
 
+system:
+	@if [ -n "$(strip $(APT_NEEDED))" ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(APT_NEEDED) >/dev/null; \
+	fi
+
+# The web server and the background worker side by side; one Ctrl-C stops both.
 run: install
 	$(BIN)/flask init-db
 	$(BIN)/flask demo-data
-	@echo "Serving on http://$(HOST):$(PORT)/"
-	$(BIN)/flask run --host $(HOST) --port $(PORT)
+	@echo "Serving on http://$(HOST):$(PORT)/ with a background worker (mail, mailbox, sweeping). Ctrl-C stops both."
+	@trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	SITE_URL=$${SITE_URL:-http://$(HOST):$(PORT)} $(BIN)/flask worker & worker=$$!; \
+	SITE_URL=$${SITE_URL:-http://$(HOST):$(PORT)} $(BIN)/flask run --host $(HOST) --port $(PORT)
 
-# Production-style serving with several workers.
+# Production pair: gunicorn with several workers, and the job worker. Under systemd or in a container, run the two
+# commands below as two services instead (see the README).
 serve: install
 	$(BIN)/flask init-db
+	@trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/flask worker & worker=$$!; \
 	$(BIN)/gunicorn --workers 4 --bind $(HOST):$(PORT) app:app
 
-test: install browser
+worker: install
+	$(BIN)/flask worker
+
+test: install system
 	$(BIN)/python -m pytest -n 2 --dist loadfile -q $(PYTEST_ARGS)
 
 clean:

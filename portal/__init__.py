@@ -4,7 +4,7 @@ from pathlib import Path
 
 from flask import Flask, render_template, request
 
-from . import config, db as database
+from . import config, db as database, jobs
 from .extensions import csrf, htmx_ext, limiter, login_manager
 from .services.errors import NotFound, PermissionDenied, ServiceError
 
@@ -40,6 +40,7 @@ def create_app(test_config=None):
     os.makedirs(app.config["UPLOAD_FOLDER"], exist_ok=True)
 
     database.init_app(app)
+    jobs.init_app(app)
     htmx_ext.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)

@@ -1,4 +1,4 @@
-"""Administration: users and roles, categories, tags and the trash. Admins only."""
+"""Administration: users and roles, categories, tags, the trash and the inbound mail log. Admins only."""
 from flask import Blueprint, flash, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -9,8 +9,8 @@ from .auth import safe_next
 from .extensions import login_manager
 from .forms import ActionForm, show_errors
 from .htmx import redirect_to, render
-from .models import ROLES
-from .services import admin, tickets
+from .models import INBOUND_OUTCOMES, ROLES
+from .services import admin, failures, inbound, tickets
 from .services.errors import Conflict, ValidationError
 from .services.permissions import require_admin
 
@@ -257,3 +257,43 @@ def purge(ticket_id):
         tickets.purge_ticket(current_user, ticket_id)
         flash(f"Ticket #{ticket_id} is deleted for good.", "success")
     return redirect_to(url_for("admin.trash"))
+
+
+# ------------------------------------------------------------------------------------------------------------- mail
+
+OUTCOME_LABELS = {"new_ticket": "New ticket", "threaded": "Threaded", "duplicate": "Duplicate", "ignored": "Ignored",
+                  "rejected": "Rejected", "error": "Error"}
+
+
+@bp.route("/mail")
+def inbound_mail():
+    """Every message that reached the desk by e-mail and what became of it; failed ones can be tried again."""
+    outcome = request.args.get("outcome") or None
+    if outcome not in INBOUND_OUTCOMES:
+        outcome = None
+    page = inbound.list_entries(current_user, outcome, cursor=request.args.get("cursor") or None)
+    return render(
+        "admin/mail.html",
+        fragment="admin/_mail_list.html",
+        page=page,
+        outcome=outcome,
+        counts=inbound.outcome_counts(current_user),
+        labels=OUTCOME_LABELS,
+        failures=failures.recent(current_user) if not outcome else [],
+        action_form=ActionForm(),
+    )
+
+
+@bp.route("/mail/<int:entry_id>/retry", methods=["POST"])
+def retry_mail(entry_id):
+    """Run a message that ended in an error through the desk again."""
+    form = ActionForm()
+    if form.validate_on_submit():
+        try:
+            entry = inbound.retry(current_user, entry_id)
+        except Conflict as error:
+            flash(error.message, "error")
+        else:
+            kind = "success" if entry.outcome != "error" else "error"
+            flash(f"Tried again: {OUTCOME_LABELS[entry.outcome].lower()}. {entry.reason}", kind)
+    return redirect_to(_back(url_for("admin.inbound_mail")))

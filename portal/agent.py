@@ -1,4 +1,5 @@
 """The agent portal: the queue, the ticket workspace, tickets opened for customers, and customers."""
+import re
 import secrets
 from urllib.parse import parse_qsl, urlencode
 
@@ -53,6 +54,9 @@ class PropertiesForm(FlaskForm):
     category = SelectField("Category", choices=[], validate_choice=False)
     assignee_id = SelectField("Assignee", choices=[], validate_choice=False)
     tags = StringField("Tags", render_kw={"list": "tag-names", "autocomplete": "off", "placeholder": "vip, refund"})
+    cc = TextAreaField("CC", description="They get the public replies by e-mail, never notes. "
+                                         "Separate addresses with commas.",
+                       render_kw={"rows": 2, "autocomplete": "off", "placeholder": "name@example.com"})
     locked = BooleanField("Locked: the customer can no longer reply or reopen")
 
 
@@ -187,6 +191,7 @@ def _properties_form(ticket, options, formdata=None):
         form.category.data = ticket.category.slug if ticket.category else ""
         form.assignee_id.data = str(ticket.assignee.id) if ticket.assignee else ""
         form.tags.data = ", ".join(t.name for t in ticket.tag_list)
+        form.cc.data = ", ".join(ticket.cc_list)
         form.locked.data = ticket.locked
     return form
 
@@ -254,9 +259,13 @@ def _parse_tags(text):
     return [t.strip() for t in (text or "").split(",") if t.strip()]
 
 
+def _parse_addresses(text):
+    return [a for a in re.split(r"[\s,;]+", text or "") if a]
+
+
 @bp.route("/tickets/<int:ticket_id>/properties", methods=["POST"])
 def update(ticket_id):
-    """Change status, priority, category, assignee, tags or locked; only the fields that differ are sent on."""
+    """Change status, priority, category, assignee, tags, CC or locked; only the fields that differ are sent on."""
     ticket = tickets.get_ticket(current_user, ticket_id)
     options = queue.filter_options(current_user)
     form = _properties_form(ticket, options, formdata=request.form)
@@ -275,6 +284,9 @@ def update(ticket_id):
     tags = _parse_tags(form.tags.data)
     if sorted(t.lower() for t in tags) != sorted(t.name.lower() for t in ticket.tag_list):
         changes["tags"] = tags
+    cc = _parse_addresses(form.cc.data)
+    if [a.lower() for a in cc] != ticket.cc_list:
+        changes["cc"] = cc
     if bool(form.locked.data) != ticket.locked:
         changes["locked"] = bool(form.locked.data)
     if changes:

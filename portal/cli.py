@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import click
 
-from . import counts, search
+from . import counts, notifications, search
 from .db import db, write
 from .models import ALL_MODELS, Category, Collection, FieldChange, Message, Tag, Ticket, User, utcnow
 from .services import accounts, attachments, help_center, tickets
@@ -137,7 +137,43 @@ def load_demo_data(seed=7, ticket_count=200):
             created = start + timedelta(minutes=n * 430 + rng.randint(0, 200))
             _age_ticket(ticket.id, created, rng)
         _demo_help_center(admin)
+        _demo_mail()
         return True
+
+
+DEMO_MAIL = [
+    ("Priya Patel <priya@example.net>", "support@localhost, Sam Lee <sam@example.net>", "ops@example.net",
+     "Order #5521 arrived damaged", "<demo-1@example.net>", None, {},
+     "Hello,\n\nThe parcel for order 5521 arrived with a broken hinge. Photos are attached in the next mail.\n\n"
+     "Thanks,\nPriya"),
+    ("Priya Patel <priya@example.net>", "support@localhost", None, "Re: Order #5521 arrived damaged",
+     "<demo-2@example.net>", "<demo-1@example.net>", {},
+     "One more detail: the box itself was fine, only the hinge is broken.\n\n"
+     "On Mon, Priya Patel wrote:\n> The parcel for order 5521 arrived with a broken hinge."),
+    ("Priya Patel <priya@example.net>", "support@localhost", None, "Automatic reply: Order #5521",
+     "<demo-3@example.net>", None, {"Auto-Submitted": "auto-replied"}, "I am out of the office until Monday."),
+    ("Priya Patel <priya@example.net>", "support@localhost", None, "Re: Order #5521 arrived damaged",
+     "<demo-2@example.net>", "<demo-1@example.net>", {}, "One more detail (sent twice by the mail server)."),
+]
+
+
+def _demo_mail():
+    """A customer who writes by e-mail: a new ticket with CC addresses, a threaded answer, an auto-reply, a repeat."""
+    from email.message import EmailMessage
+
+    from .services import inbound
+
+    for sender, to, cc, subject, message_id, in_reply_to, headers, body in DEMO_MAIL:
+        message = EmailMessage()
+        message["From"], message["To"], message["Subject"], message["Message-ID"] = sender, to, subject, message_id
+        if cc:
+            message["Cc"] = cc
+        if in_reply_to:
+            message["In-Reply-To"] = message["References"] = in_reply_to
+        for name, value in headers.items():
+            message[name] = value
+        message.set_content(body)
+        inbound.ingest(message.as_bytes(), "imap")
 
 
 def _age_ticket(ticket_id, created, rng):
@@ -193,7 +229,9 @@ def init_app(app):
     def demo_data_command():
         """Load demo users, tickets and help articles, then print the log-ins."""
         init_db()
-        if load_demo_data():
+        with notifications.muted():
+            loaded = load_demo_data()
+        if loaded:
             click.echo("Demo data loaded: 1 admin, 3 agents, 20 customers, 200 tickets.")
         else:
             click.echo("Demo data was already loaded.")
@@ -218,10 +256,48 @@ def init_app(app):
             raise click.ClickException(error.message)
         click.echo(f"Created {user.role} {user.email} (id {user.id}).")
 
+    @app.cli.command("worker")
+    @click.option("--workers", default=2, show_default=True, help="Jobs run side by side (threads).")
+    def worker_command(workers):
+        """Run the background worker: queued jobs (mail delivery) and the periodic tasks (mailbox, sweeping)."""
+        from . import jobs
+
+        try:
+            jobs.run_worker(workers)
+        except RuntimeError as error:
+            raise click.ClickException(str(error))
+
+    @app.cli.command("mail-ingest")
+    @click.argument("source", type=click.File("rb"), default="-")
+    def mail_ingest_command(source):
+        """Take one raw e-mail from FILE (or standard input, for a mail server's pipe) and print what became of it."""
+        from .services import inbound
+
+        with db.connection_context():
+            entry = inbound.ingest(source.read(), "pipe")
+        ticket = f" ticket #{entry.ticket_id}" if entry.ticket_id else ""
+        click.echo(f"{entry.outcome}{ticket}: {entry.reason}")
+        if entry.outcome == "error":
+            raise SystemExit(75)  # EX_TEMPFAIL: a mail server keeps the message and tries again later
+
+    @app.cli.command("mail-poll")
+    def mail_poll_command():
+        """Fetch unseen mail from IMAP_URL once, now (the worker does it every minute)."""
+        from .mail import imap
+
+        url = app.config.get("IMAP_URL")
+        if not url:
+            raise click.ClickException("Set IMAP_URL, e.g. imaps://user:password@mail.example.com/INBOX")
+        with db.connection_context():
+            entries = imap.poll(url)
+        for entry in entries:
+            click.echo(f"{entry.outcome}: {entry.subject} ({entry.reason})")
+        click.echo(f"{len(entries)} message{'s' if len(entries) != 1 else ''} taken in.")
+
     @app.cli.command("sweep-uploads")
     @click.option("--hours", default=24, show_default=True, help="Age of unattached uploads to delete.")
     def sweep_uploads_command(hours):
-        """Delete uploads that were never attached to a message (run it daily, e.g. from cron)."""
+        """Delete uploads that were never attached to a message (the worker also does it daily)."""
         with db.connection_context():
             removed = attachments.sweep_stale(timedelta(hours=hours))
         click.echo(f"Removed {removed} unattached upload{'s' if removed != 1 else ''}.")

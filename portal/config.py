@@ -25,6 +25,7 @@ def load_secret_key(instance_path):
 def from_environment(instance_path):
     """Return the configuration for this process: code defaults overridden by the environment."""
     upload_folder = os.environ.get("UPLOAD_FOLDER") or os.path.join(instance_path, "uploads")
+    redis_url = os.environ.get("REDIS_URL") or None
     return {
         "SECRET_KEY": os.environ.get("SECRET_KEY"),
         "DATABASE_URL": os.environ.get("DATABASE_URL")
@@ -32,7 +33,11 @@ def from_environment(instance_path):
         "UPLOAD_FOLDER": upload_folder,
         "MAX_ATTACHMENT_MB": float(os.environ.get("MAX_ATTACHMENT_MB", "10")),
         "RATELIMIT_ENABLED": _flag("RATELIMIT_ENABLED", True),
-        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        # With Redis the limits hold across every process and machine that shares it.
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI") or redis_url or "memory://",
+        "REDIS_URL": redis_url,
+        "JOBS_DATABASE": os.environ.get("JOBS_DATABASE") or os.path.join(instance_path, "jobs.db"),
+        "JOBS_IMMEDIATE": _flag("JOBS_IMMEDIATE", False),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE", False),
@@ -45,6 +50,10 @@ def from_environment(instance_path):
         "MAIL_USERNAME": os.environ.get("MAIL_USERNAME"),
         "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD"),
         "MAIL_USE_TLS": _flag("MAIL_USE_TLS", False),
+        "MAIL_ALIASES": os.environ.get("MAIL_ALIASES", ""),
+        "IMAP_URL": os.environ.get("IMAP_URL") or None,
+        "MAX_INBOUND_MB": float(os.environ.get("MAX_INBOUND_MB", "30")),
+        "SITE_URL": os.environ.get("SITE_URL", "http://127.0.0.1:5000"),
         "SITE_NAME": os.environ.get("SITE_NAME", "Support Desk"),
         "PAGE_SIZE": 25,
     }

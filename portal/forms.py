@@ -38,6 +38,10 @@ class ForgotPasswordForm(FlaskForm):
     email = EmailField("E-mail", render_kw={"autocomplete": "email", "required": True, "maxlength": 128})
 
 
+class ResendLinksForm(FlaskForm):
+    email = EmailField("E-mail", render_kw={"autocomplete": "email", "required": True, "maxlength": 128})
+
+
 class ResetPasswordForm(FlaskForm):
     password = PasswordField(
         "New password", description="At least 8 characters.",

@@ -229,6 +229,61 @@ class QueueCount(BaseModel):
         indexes = ((("status", "category_key", "assignee_key", "deleted"), True),)
 
 
+class TicketCC(BaseModel):
+    """An address that receives a ticket's public replies besides its customer."""
+
+    ticket = ForeignKeyField(Ticket, backref="cc_entries", on_delete="CASCADE")
+    email = CharField(max_length=254)  # stored lower-cased
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("ticket", "email"), True),)
+
+
+MAIL_DIRECTIONS = ("in", "out")
+INBOUND_OUTCOMES = ("new_ticket", "threaded", "duplicate", "ignored", "rejected", "error")
+INBOUND_SOURCES = ("imap", "pipe", "api")
+
+
+class MailReference(BaseModel):
+    """A Message-ID the desk sent or received about a ticket: what In-Reply-To and References of a reply point at."""
+
+    ticket = ForeignKeyField(Ticket, backref="mail_references", on_delete="CASCADE")
+    message_id = CharField(max_length=255, index=True)  # without angle brackets
+    direction = CharField(max_length=3)
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("ticket", "created_at"), False),)
+
+
+class InboundEmail(BaseModel):
+    """One message that reached the desk by e-mail, and what became of it."""
+
+    received_at = DateTimeField(default=utcnow)
+    source = CharField(max_length=8)
+    from_address = CharField(max_length=254, default="")
+    subject = CharField(max_length=250, default="")
+    message_id = CharField(max_length=255, index=True)
+    outcome = CharField(max_length=16)
+    reason = TextField(default="")
+    ticket = ForeignKeyField(Ticket, null=True, backref="inbound_emails", on_delete="SET NULL")
+    size = IntegerField(default=0)
+    raw_sha256 = CharField(max_length=64)  # the raw message is kept in the instance folder for a retry
+
+    class Meta:
+        indexes = ((("outcome", "received_at"), False), (("received_at",), False))
+
+
+class JobFailure(BaseModel):
+    """A background job that failed for good after its retries: shown to admins so nothing fails in silence."""
+
+    task = CharField(max_length=80)
+    detail = TextField(default="")
+    error = TextField(default="")
+    at = DateTimeField(default=utcnow)
+
+
 ALL_MODELS = [
     User,
     Category,
@@ -242,4 +297,8 @@ ALL_MODELS = [
     Collection,
     Article,
     QueueCount,
+    TicketCC,
+    MailReference,
+    InboundEmail,
+    JobFailure,
 ]

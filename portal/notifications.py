@@ -1,53 +1,100 @@
 """E-mail people about what happened on their tickets, listening to the services' domain events.
 
-Customers hear about public staff replies and tickets opened for them; the assigned agent hears about customer
-replies. Internal notes never leave the desk. Outside a web request (the CLI, demo data) nothing is sent.
+Customers (and the ticket's CC addresses) hear about public staff replies; a new contact-form or e-mail ticket gets
+a receipt with its private link; the assigned agent hears about customer replies. Internal notes never leave the
+desk. Every ticket mail is threaded and answerable by mail (services.mail). Inside `muted()` (demo data) nothing is
+sent.
 """
-from flask import has_request_context, url_for
+from contextlib import contextmanager
+from contextvars import ContextVar
 
+from .emails import external_url, site_name
 from .services import mail, signals
 
+REPLY_ABOVE = "##- Reply above this line -##"
+_muted = ContextVar("notifications_muted", default=False)
 
-def _ticket_link_for_customer(ticket):
+
+@contextmanager
+def muted():
+    """Send no notification inside this block (loading demo data, imports)."""
+    token = _muted.set(True)
+    try:
+        yield
+    finally:
+        _muted.reset(token)
+
+
+def _subject(ticket):
+    return f"[#{ticket.id}] {ticket.subject}"
+
+
+def _where_to_read(ticket, key=None):
+    if key:
+        return ("Reply to this e-mail, or follow the conversation here:\n\n"
+                f"{external_url('public.guest_ticket', key=key)}\n\n"
+                "Keep this link private: anyone who has it can read and answer this ticket.\n")
     if ticket.access_key_hash and not ticket.customer.password_hash:
         # The private link is stored hashed; it cannot be rebuilt, only pointed to.
-        return None
-    return url_for("customer.show", ticket_id=ticket.id, _external=True)
+        return ("Reply to this e-mail to answer, or open the private link from our first e-mail. Lost it? Ask for a "
+                f"new one at {external_url('public.resend_links')}\n")
+    return f"Reply to this e-mail, or read and reply here:\n\n{external_url('customer.show', ticket_id=ticket.id)}\n"
 
 
-def _customer_text(ticket, opening):
-    link = _ticket_link_for_customer(ticket)
-    where = (f"Read and reply here:\n\n{link}\n" if link
-             else "Open the private link from the e-mail we sent when you contacted us to read and reply.\n")
-    return f"Hello {ticket.customer.name},\n\n{opening}\n\n{where}"
+def _to_customer(ticket, text, key=None):
+    customer = ticket.customer
+    cc = [address for address in mail.cc_addresses(ticket.id) if address != customer.email]
+    body = f"{REPLY_ABOVE}\n\nHello {customer.name},\n\n{text}\n\n{_where_to_read(ticket, key)}"
+    mail.send_about_ticket(ticket, customer.email, _subject(ticket), body, cc=cc)
 
 
 def on_reply(message, ticket, actor):
-    if not has_request_context():
+    if _muted.get():
         return
     author = message.author
     if author is not None and author.is_staff:
-        mail.send(
-            ticket.customer.email,
-            f"[#{ticket.id}] {ticket.subject}",
-            _customer_text(ticket, f"{author.name} replied to your ticket:\n\n{message.body}"),
-        )
+        _to_customer(ticket, f"{author.name} replied to your ticket #{ticket.id}:\n\n{message.body}")
     elif ticket.assignee_id and ticket.assignee.is_active and ticket.assignee_id != getattr(author, "id", None):
-        link = url_for("agent.show", ticket_id=ticket.id, _external=True)
+        who = author.name if author is not None else ticket.customer.name
+        link = external_url("agent.show", ticket_id=ticket.id)
         mail.send(
             ticket.assignee.email,
             f"[#{ticket.id}] Customer reply: {ticket.subject}",
-            f"{ticket.customer.name} replied on ticket #{ticket.id}:\n\n{message.body}\n\nOpen it: {link}\n",
+            f"{who} replied on ticket #{ticket.id}:\n\n{message.body}\n\nOpen it: {link}\n",
         )
 
 
-def on_ticket_created(ticket, actor):
-    if not has_request_context() or actor.id == ticket.customer_id:
+def on_ticket_created(ticket, actor, key=None):
+    if _muted.get():
+        return
+    if ticket.channel in ("contact_form", "email"):
+        _to_customer(ticket, f"We received your message and opened ticket #{ticket.id}. We will answer soon.", key)
+    elif actor is not None and actor.id != ticket.customer_id:
+        _to_customer(ticket, f"{actor.name} opened ticket #{ticket.id} for you.")
+
+
+def on_mail_refused(ticket, to, subject, reason):
+    if _muted.get():
         return
     mail.send(
-        ticket.customer.email,
-        f"[#{ticket.id}] {ticket.subject}",
-        _customer_text(ticket, f"{actor.name} opened ticket #{ticket.id} for you."),
+        to,
+        f"Re: {subject}",
+        f"Hello,\n\nWe could not add your e-mail to {'ticket #%d' % ticket.id if ticket else 'a ticket'}: {reason}\n\n"
+        f"To reach us again, write a new e-mail without the ticket number in the subject, or use "
+        f"{external_url('public.contact')}\n\n{site_name()}\n",
+    )
+
+
+def on_links_renewed(customer, links):
+    if _muted.get() or not links:
+        return
+    lines = "\n\n".join(f"#{ticket.id} {ticket.subject}\n{external_url('public.guest_ticket', key=key)}"
+                        for ticket, key in links)
+    mail.send(
+        customer.email,
+        f"Your private links for {site_name()}",
+        f"Hello {customer.name},\n\nHere are new private links to your tickets. The links we sent before no longer "
+        f"work.\n\n{lines}\n\nKeep them private: anyone who has one can read and answer that ticket.\n",
     )
 
 
@@ -55,3 +102,5 @@ def init_app(app):
     # weak=False: the handlers are module functions, kept for the life of the process anyway.
     signals.reply_added.connect(on_reply, weak=False)
     signals.ticket_created.connect(on_ticket_created, weak=False)
+    signals.mail_refused.connect(on_mail_refused, weak=False)
+    signals.links_renewed.connect(on_links_renewed, weak=False)

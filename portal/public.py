@@ -1,11 +1,10 @@
 """The public side: help center home, the contact form and the guest view of one ticket through its secret link."""
-from flask import Blueprint, abort, redirect, request, session, url_for
+from flask import Blueprint, abort, flash, redirect, request, session, url_for
 from flask_login import current_user
 
-from . import emails
 from .extensions import limiter
 from .forms import (
-    ContactForm, ReplyForm, category_choices, discard_uploads, note_files_dropped, show_errors,
+    ContactForm, ReplyForm, ResendLinksForm, category_choices, discard_uploads, note_files_dropped, show_errors,
     upload_attachments,
 )
 from .htmx import redirect_to, render
@@ -50,7 +49,6 @@ def contact():
         if key is not None:
             # The secret link is shown once, on the confirmation page; the session remembers it for a refresh.
             session["contact_receipt"] = {"ticket_id": ticket.id, "key": key}
-            emails.contact_receipt(ticket, key)
         return redirect_to(url_for("public.contact_sent", ticket_id=ticket.id))
     return _contact_page(form, 422 if form.is_submitted() else 200)
 
@@ -71,6 +69,22 @@ def contact_sent(ticket_id):
     response = render("public/contact_sent.html", ticket_id=ticket_id, link=link)
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.route("/t/resend", methods=["GET", "POST"])
+@limiter.limit("3 per minute; 10 per hour", methods=["POST"])
+def resend_links():
+    """Lost a private link: new links go to the address, and the page says the same whether or not it is known."""
+    form = ResendLinksForm()
+    if form.validate_on_submit():
+        try:
+            tickets.renew_guest_links(form.email.data)
+        except ValidationError as error:
+            show_errors(form, error)
+            return render("public/resend.html", form=form, status=422)
+        flash(tickets.LINKS_RENEWED_NOTICE, "info")
+        return redirect(url_for("public.resend_links"), code=303)
+    return render("public/resend.html", form=form, status=422 if form.is_submitted() else 200)
 
 
 def _guest_page(key, form=None, status=200):

@@ -21,6 +21,7 @@ def test_config(folder, **overrides):
         "UPLOAD_FOLDER": str(folder / "uploads"),
         "SECRET_KEY": "test-secret",
         "RATELIMIT_ENABLED": False,
+        "JOBS_IMMEDIATE": True,
         **overrides,
     }
 

@@ -10,7 +10,9 @@ import pytest
 
 from portal.api import OPERATIONS
 from portal.models import ApiToken, Tag, Ticket
-from portal.services import accounts, attachments, help_center, tickets
+from portal.services import accounts, attachments, help_center, inbound, tickets
+
+from .mailbox import raw_mail
 
 API = "/api/v1"
 ACTORS = ("none", "revoked", "customer_a", "customer_b", "agent", "admin")
@@ -74,6 +76,7 @@ class World:
     tag: int
     article: int  # published
     draft: int
+    inbound_entry: int  # an auto-reply in the inbound log (ignored: it made no ticket)
 
     def api(self, client, actor):
         return Api(client, self.tokens.get(actor))
@@ -105,8 +108,9 @@ def world(app):
     article = help_center.create_article(users["admin"], "Download an invoice", "Open **Billing**.",
                                          status="published", collection_id=collection.id)
     draft = help_center.create_article(users["admin"], "New pricing", "Not ready.", status="draft")
+    entry = inbound.ingest(raw_mail(subject="Out of office", headers={"Auto-Submitted": "auto-replied"}), "pipe")
     return World(users, tokens, ticket.id, other.id, file_a.id, file_note.id, upload.id, spare.id, tag.id,
-                 article.id, draft.id)
+                 article.id, draft.id, entry.id)
 
 
 # ------------------------------------------------------------------------------------------------ the matrix
@@ -162,6 +166,11 @@ ROWS = [
     ("PATCH", "/articles/{article}", {"title": "Download invoices"}, None, (401, 401, 403, 403, 200, 200)),
     ("DELETE", "/articles/{article}", None, None, (401, 401, 403, 403, 204, 204)),
     ("GET", "/collections", None, None, (200, 401, 200, 200, 200, 200)),
+    ("POST", "/contact/resend", {"email": "gus@example.com"}, None, (202, 401, 202, 202, 202, 202)),
+    ("POST", "/inbound/email", "raw mail", None, (401, 401, 403, 403, 403, 201)),
+    ("GET", "/inbound/email", None, None, (401, 401, 403, 403, 403, 200)),
+    # Only an entry that ended in an error can be retried: for an admin this ignored one is a conflict.
+    ("POST", "/inbound/email/{inbound_entry}/retry", None, None, (401, 401, 403, 403, 403, 409)),
 ]
 
 EXTRA_ROWS = [
@@ -184,6 +193,7 @@ def _resolve(path, world):
         "tag": world.tag,
         "article": world.article,
         "draft": world.draft,
+        "inbound_entry": world.inbound_entry,
     }
     return path.format(**ids)
 
@@ -203,6 +213,8 @@ def test_authorization_matrix(client, world, row, actor, expected):
     api = world.api(client, actor)
     if body == "upload":
         response = api.upload()
+    elif body == "raw mail":
+        response = api.call(method, path, data=raw_mail(), content_type="message/rfc822")
     else:
         response = api.call(method, _resolve(path, world), body)
     assert response.status_code == expected, response.get_data(as_text=True)
@@ -220,6 +232,7 @@ def test_matrix_covers_every_operation():
     placeholder = {
         "{ticket}": "{ticket_id}", "{attachment}": "{attachment_id}", "{upload}": "{attachment_id}",
         "{customer_a}": None, "{spare_customer}": "{customer_id}", "{tag}": "{tag_id}", "{article}": "{article_id}",
+        "{inbound_entry}": "{entry_id}",
     }
     covered = set()
     for method, path, *_ in ROWS:

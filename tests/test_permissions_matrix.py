@@ -7,10 +7,11 @@ from urllib.parse import quote
 
 import pytest
 
-from portal.models import Category, FieldChange, Message, Tag, Ticket, User
-from portal.services import tickets
+from portal.models import Category, FieldChange, InboundEmail, Message, Tag, Ticket, User
+from portal.services import inbound, tickets
 
 from .conftest import PASSWORD, csrf_from, make_user
+from .mailbox import raw_mail
 
 # endpoint: (method, path template, form data). Paths use the ids made by the `world` fixture.
 ROUTES = {
@@ -47,13 +48,25 @@ ROUTES = {
     "admin.trash": ("GET", "/admin/trash", None),
     "admin.restore": ("POST", "/admin/trash/{trashed}/restore", {}),
     "admin.purge": ("POST", "/admin/trash/{trashed}/purge", {}),
+    "admin.inbound_mail": ("GET", "/admin/mail?outcome=ignored", None),
+    "admin.retry_mail": ("POST", "/admin/mail/{inbound_entry}/retry", {}),
 }
 # Agents work tickets but do not delete them: that is for admins.
 ADMIN_ONLY = {key for key in ROUTES if key.startswith("admin.")} | {"agent.delete"}
 
 
+def _failed_mail(monkeypatch):
+    """An inbound message that ended in an error (the database went away halfway), waiting for a retry."""
+    def broken(*args, **kwargs):
+        raise RuntimeError("database went away")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(tickets, "create_ticket", broken)
+        return inbound.ingest(raw_mail(), "pipe").id
+
+
 @pytest.fixture
-def world(app, admin, customer):
+def world(app, admin, customer, monkeypatch):
     """One of everything the routes act on; returns the ids and the people."""
     ticket = tickets.create_ticket(customer, "Printer is on fire", "It smells of toner.")
     trashed = tickets.create_ticket(customer, "Old spam", "Buy now")
@@ -69,6 +82,7 @@ def world(app, admin, customer):
         "inactive": inactive.id,
         "category": Category.get(Category.slug == "billing").id,
         "tag": tag.id,
+        "inbound_entry": _failed_mail(monkeypatch),
     }
     people = {"customer": customer, "agent": make_user("agent", "worker@example.com"), "admin": admin}
     return ids, people
@@ -84,6 +98,8 @@ def fingerprint():
         list(User.select(User.id, User.name, User.role, User.is_active).order_by(User.id).tuples()),
         list(Category.select(Category.id, Category.name, Category.is_active).order_by(Category.id).tuples()),
         list(Tag.select(Tag.id, Tag.name, Tag.color).order_by(Tag.id).tuples()),
+        list(InboundEmail.select(InboundEmail.id, InboundEmail.outcome, InboundEmail.reason).order_by(InboundEmail.id)
+             .tuples()),
     )
 
 

@@ -3,7 +3,7 @@ from . import errors
 from .core import OPERATIONS, bp
 
 # Importing the endpoint modules registers their operations on the blueprint, in document order.
-from . import public, tickets, attachments, directory, help_center  # noqa: E402,F401
+from . import public, tickets, attachments, directory, help_center, inbound  # noqa: E402,F401
 
 errors.register(bp)
 

@@ -49,6 +49,7 @@ class Operation:
     status: int = 200
     errors: tuple = ()
     download: bool = False
+    raw_body: str | None = None  # a media type the view reads itself, e.g. message/rfc822
     idempotent: bool = False
     rate_limited: bool = False
     aliases: dict = field(default_factory=dict)
@@ -165,7 +166,8 @@ def whole_list_meta(items):
 
 
 def operation(method, path, *, tag, summary, auth=TOKEN, query=None, body=None, multipart=None, response=None,
-              status=200, errors=(), download=False, idempotent=False, rate_limited=False, aliases=None):
+              status=200, errors=(), download=False, raw_body=None, idempotent=False, rate_limited=False,
+              aliases=None):
     """Declare one API operation: route it, validate its input, document it.
 
     The view is called as view(actor, **path_params[, query=...][, body=...]) and returns a pydantic model
@@ -188,6 +190,7 @@ def operation(method, path, *, tag, summary, auth=TOKEN, query=None, body=None, 
             status=status,
             errors=tuple(errors),
             download=download,
+            raw_body=raw_body,
             idempotent=idempotent,
             rate_limited=rate_limited,
             aliases=aliases or {},

@@ -10,7 +10,7 @@ from .errors import EXPLANATIONS, KINDS, PROBLEM_TYPE
 from .tickets import IDEMPOTENCY_HEADER
 
 REF = "#/components/schemas/{model}"
-SUCCESS_TEXT = {200: "OK", 201: "Created", 204: "No content"}
+SUCCESS_TEXT = {200: "OK", 201: "Created", 202: "Accepted", 204: "No content"}
 
 DESCRIPTION = """\
 The support desk's JSON API: the same rules as the portals, for programs.
@@ -91,7 +91,7 @@ def _error_statuses(op):
         statuses.add(404)
     if op.query is not None:
         statuses.add(422)
-    if op.body is not None or op.multipart is not None:
+    if op.body is not None or op.multipart is not None or op.raw_body is not None:
         statuses.update({400, 413, 422})
     if op.idempotent:
         statuses.add(422)
@@ -154,6 +154,11 @@ def _operation_object(op, refs, query_schemas):
         item["requestBody"] = {
             "required": True,
             "content": {"multipart/form-data": {"schema": refs[(op.multipart, "validation")]}},
+        }
+    if op.raw_body is not None:
+        item["requestBody"] = {
+            "required": True,
+            "content": {op.raw_body: {"schema": {"type": "string", "format": "binary"}}},
         }
     if op.download:
         item["responses"]["200"] = {

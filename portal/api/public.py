@@ -44,3 +44,15 @@ def submit_contact(actor, body):
     )
     access_url = url_for("public.guest_ticket", key=key, _external=True) if key else None
     return s.ContactResponse(data=s.ContactReceipt(ticket_id=ticket.id, status=ticket.status, access_url=access_url))
+
+
+@operation("POST", "/contact/resend", tag="Tickets", summary="Send new private links to an address",
+           body=s.ResendLinksRequest, response=s.LinksResentResponse, status=202, auth=PUBLIC, rate_limited=True)
+@limiter.limit("3 per minute; 10 per hour")
+def resend_links(actor, body):
+    """Mail fresh private links to the guest tickets of an address; the old links stop working.
+
+    The answer is the same whether or not the address is known, so nobody learns who wrote to support.
+    """
+    tickets.renew_guest_links(body.email)
+    return s.LinksResentResponse(data=s.LinksResent(detail=tickets.LINKS_RENEWED_NOTICE))

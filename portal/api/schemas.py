@@ -10,7 +10,9 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, WithJsonSchema, create_model
 
-from ..models import ARTICLE_STATUSES, CHANNELS, MESSAGE_KINDS, PRIORITIES, ROLES, STATUSES
+from ..models import (
+    ARTICLE_STATUSES, CHANNELS, INBOUND_OUTCOMES, INBOUND_SOURCES, MESSAGE_KINDS, PRIORITIES, ROLES, STATUSES,
+)
 from ..services.paging import MAX_ID
 
 # ------------------------------------------------------------------------------------------------------ building blocks
@@ -131,6 +133,7 @@ class Ticket(Output):
     customer: Person = Field(description="The requester.")
     assignee: Person | None
     tags: list[str]
+    cc: list[str] = Field(description="Addresses that receive the public replies besides the customer.")
     channel: Literal[CHANNELS]
     locked: bool = Field(description="Force-closed: the customer can no longer reply or reopen.")
     message_count: int = Field(description="Public replies in the thread.")
@@ -237,6 +240,27 @@ class Collection(Output):
     article_count: int = Field(description="Articles in it that the caller may read.")
 
 
+class InboundEmail(Output):
+    id: int
+    received_at: Time
+    source: Literal[INBOUND_SOURCES] = Field(description="How it arrived: the IMAP mailbox, a mail server's pipe "
+                                                         "(mail-ingest) or this API.")
+    from_: str = Field(alias="from", serialization_alias="from", description="The sender's address.")
+    subject: str
+    message_id: str = Field(description="Its Message-ID, without angle brackets (made up from its content when the "
+                                        "message had none).")
+    outcome: Literal[INBOUND_OUTCOMES] = Field(description="new_ticket, threaded (added to a ticket), duplicate, "
+                                                           "ignored (auto-reply or bounce), rejected or error.")
+    reason: str = Field(description="Why, in words.")
+    ticket_id: int | None
+
+    model_config = ConfigDict(validate_by_name=True, serialize_by_alias=True)
+
+
+class LinksResent(Output):
+    detail: str = Field(description="The same text whether or not the address is known.")
+
+
 def _envelope(name, model):
     return create_model(name, __base__=Output, data=(model, ...))
 
@@ -263,6 +287,9 @@ TagList = _list_envelope("TagList", Tag)
 ArticleResponse = _envelope("ArticleResponse", Article)
 ArticleList = _list_envelope("ArticleList", Article)
 CollectionList = _list_envelope("CollectionList", Collection)
+InboundEmailResponse = _envelope("InboundEmailResponse", InboundEmail)
+InboundEmailList = _list_envelope("InboundEmailList", InboundEmail)
+LinksResentResponse = _envelope("LinksResentResponse", LinksResent)
 
 
 # ------------------------------------------------------------------------------------------------------------ queries
@@ -271,6 +298,10 @@ CollectionList = _list_envelope("CollectionList", Collection)
 class PageQuery(Query):
     limit: int = Field(25, ge=1, le=100, description="Items per page.")
     cursor: str = Field(None, max_length=500, description="The `next_cursor` of the previous page.")
+
+
+class InboundListQuery(PageQuery):
+    outcome: Literal[INBOUND_OUTCOMES] = Field(None, description="Only messages that ended so.")
 
 
 class TicketListQuery(PageQuery):
@@ -332,6 +363,10 @@ class ContactRequest(Input):
     body: Body
 
 
+class ResendLinksRequest(Input):
+    email: Email
+
+
 class TicketCreate(Input):
     subject: Subject
     description: Body = Field(description="Becomes the ticket's first public message (Markdown).")
@@ -352,6 +387,8 @@ class TicketUpdate(Input):
     tags: list[TagName] = Field(None, max_length=20, description="Replaces the ticket's tags.")
     subject: Subject = None
     locked: bool = Field(None, description="Locking also closes the ticket.")
+    cc: list[Email] = Field(None, max_length=20, description="Replaces the CC list: addresses that receive the "
+                            "public replies (never notes) besides the customer.")
 
 
 class MessageCreate(Input):

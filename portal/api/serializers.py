@@ -30,6 +30,7 @@ def _ticket_fields(row):
         customer=person(row.customer),
         assignee=person(row.assignee) if row.assignee_id else None,
         tags=[tag.name for tag in getattr(row, "tag_list", [])],
+        cc=getattr(row, "cc_list", []),
         channel=row.channel,
         locked=row.locked,
         message_count=row.message_count,
@@ -137,4 +138,18 @@ def collection(row):
         slug=row.slug,
         description=row.description or "",
         article_count=getattr(row, "article_count", 0) or 0,
+    )
+
+
+def inbound_email(row):
+    return s.InboundEmail(
+        id=row.id,
+        received_at=row.received_at,
+        source=row.source,
+        from_=row.from_address,
+        subject=row.subject,
+        message_id=row.message_id,
+        outcome=row.outcome,
+        reason=row.reason,
+        ticket_id=row.ticket_id,
     )

@@ -49,6 +49,7 @@ def list_tickets(actor, query):
         order_dir=query.order_dir,
     )
     page = tickets.list_tickets(actor, flt, cursor=query.cursor or None, limit=query.limit)
+    tickets.attach_cc(page.items)
     return s.TicketList(data=[out.ticket(t) for t in page.items], meta=list_meta(page))
 
 

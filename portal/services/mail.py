@@ -1,59 +1,95 @@
-"""Outgoing e-mail. With MAIL_SERVER set, messages go over SMTP; without it they are written to the instance
-folder's outbox (one .eml file each), so a fresh install and the tests can read what would have been sent."""
-import os
-import smtplib
-from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+"""Mail the desk sends: composed at once, delivered by a job with retries, threaded per ticket.
+
+Every mail about a ticket carries In-Reply-To/References of the ticket's mail thread and a Reply-To address with a
+signed per-ticket token (support+<id>-<signature>@domain), so an answer from any mail client comes back to it.
+"""
+import hashlib
+import hmac
+import re
+from email.utils import getaddresses
 
 from flask import current_app
 
-from ..models import utcnow
+from ..db import write
+from ..mail import outgoing
+from ..models import MailReference, TicketCC
+
+REFERENCES_KEPT = 10  # enough for every mail client to thread; a 500-message ticket does not make a 40 kB header
+_TOKEN = re.compile(r"^[^+@]+\+(\d{1,15})-([0-9a-f]{16})@", re.IGNORECASE)
 
 
-def outbox_folder():
-    return os.path.join(current_app.instance_path, "outbox")
+def send(to, subject, text, cc=(), auto_submitted=True):
+    """Compose one message and queue its delivery; returns the composed message."""
+    message = outgoing.compose(to, subject, text, cc=cc, auto_submitted=auto_submitted)
+    _queue(message)
+    return message
 
 
-def send(to, subject, text):
-    """Send one plain-text message; failures are logged, never raised into the request that caused them."""
-    config = current_app.config
-    message = EmailMessage()
-    message["From"] = config["MAIL_FROM"]
-    message["To"] = to
-    message["Subject"] = subject
-    message["Date"] = formatdate(usegmt=True)
-    message["Message-ID"] = make_msgid(domain=config["MAIL_FROM"].split("@")[-1])
-    message.set_content(text)
-    try:
-        if config.get("MAIL_SERVER"):
-            with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=10) as smtp:
-                if config.get("MAIL_USE_TLS"):
-                    smtp.starttls()
-                if config.get("MAIL_USERNAME"):
-                    smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
-                smtp.send_message(message)
-        else:
-            folder = outbox_folder()
-            os.makedirs(folder, exist_ok=True)
-            name = utcnow().strftime("%Y%m%dT%H%M%S%f") + ".eml"
-            with open(os.path.join(folder, name), "wb") as out:
-                out.write(message.as_bytes())
-    except (OSError, smtplib.SMTPException) as error:
-        current_app.logger.warning("mail to %s failed: %s", to, error)
-        return False
-    return True
+def send_about_ticket(ticket, to, subject, text, cc=()):
+    """A message in the ticket's mail thread, answerable by mail; its Message-ID joins the thread."""
+    references = thread_references(ticket.id)
+    message_id = outgoing.new_message_id()
+    message = outgoing.compose(
+        to, subject, text, cc=cc, reply_to=reply_address(ticket.id), message_id=message_id,
+        in_reply_to=references[-1] if references else None, references=references,
+    )
+    with write():
+        MailReference.create(ticket=ticket.id, message_id=message_id, direction="out")
+    _queue(message)
+    return message
+
+
+def _queue(message):
+    from .. import jobs  # the job queue imports the services its jobs call
+
+    recipients = [address for _, address in getaddresses(message.get_all("To", []) + message.get_all("Cc", []))]
+    jobs.deliver_mail(message.as_bytes(), outgoing.desk_address(), recipients)
+
+
+def thread_references(ticket_id):
+    """The latest Message-IDs sent or received on a ticket, oldest first."""
+    rows = (MailReference.select(MailReference.message_id)
+            .where(MailReference.ticket == ticket_id)
+            .order_by(MailReference.created_at.desc(), MailReference.id.desc())
+            .limit(REFERENCES_KEPT))
+    return [row.message_id for row in reversed(list(rows))]
+
+
+def _signature(ticket_id):
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, f"reply-address:{ticket_id}".encode(), hashlib.sha256).hexdigest()[:16]
+
+
+def reply_address(ticket_id):
+    """The ticket's own answer address: the desk's address with a signed token after a plus."""
+    local, _, domain = outgoing.desk_address().partition("@")
+    return f"{local}+{ticket_id}-{_signature(ticket_id)}@{domain}"
+
+
+def ticket_id_for_address(address):
+    """The ticket id whose signed token is in this address, or None (no token, or a forged one)."""
+    match = _TOKEN.match(address or "")
+    if not match:
+        return None
+    ticket_id = int(match.group(1))
+    return ticket_id if hmac.compare_digest(match.group(2).lower(), _signature(ticket_id)) else None
+
+
+def is_desk_address(address):
+    """Whether an address is the desk's own (its sending address, a plus variant of it, or an alias)."""
+    address = (address or "").lower()
+    own = outgoing.desk_address().lower()
+    local, _, domain = own.partition("@")
+    aliases = {a.strip().lower() for a in (current_app.config.get("MAIL_ALIASES") or "").split(",") if a.strip()}
+    return address == own or address in aliases or (address.startswith(local + "+") and address.endswith("@" + domain))
+
+
+def cc_addresses(ticket_id):
+    """The addresses that receive a ticket's public replies besides its customer."""
+    return [row.email for row in TicketCC.select(TicketCC.email).where(TicketCC.ticket == ticket_id)
+            .order_by(TicketCC.id)]
 
 
 def sent_messages():
     """Messages in the outbox, oldest first (for development and tests)."""
-    from email import policy
-    from email.parser import BytesParser
-
-    folder = outbox_folder()
-    if not os.path.isdir(folder):
-        return []
-    messages = []
-    for name in sorted(os.listdir(folder)):
-        with open(os.path.join(folder, name), "rb") as f:
-            messages.append(BytesParser(policy=policy.default).parse(f))
-    return messages
+    return outgoing.read_folder(outgoing.outbox_folder())

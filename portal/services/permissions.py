@@ -3,16 +3,17 @@ from .errors import NotFound, PermissionDenied
 
 
 class KeyHolder:
-    """Someone holding a ticket's secret link: they may see and answer that one ticket, nothing else."""
+    """Someone holding a ticket's secret: its private link, or its mail thread (a CC address answering by mail).
+    They may see and answer that one ticket, nothing else."""
 
     role = "guest"
     is_staff = False
     is_admin = False
 
-    def __init__(self, ticket):
+    def __init__(self, ticket, user=None):
         self.ticket_id = ticket.id
-        self.user = ticket.customer
-        self.id = ticket.customer_id
+        self.user = user or ticket.customer
+        self.id = self.user.id
 
 
 def is_staff(actor):

@@ -19,6 +19,7 @@ from ..models import (
     Message,
     Tag,
     Ticket,
+    TicketCC,
     TicketTag,
     User,
     utcnow,
@@ -91,6 +92,8 @@ def _event_text(actor, field_name, old, new):
         return f"{who} assigned the ticket to {new}" if new else f"{who} unassigned the ticket"
     if field_name == "tags":
         return f"{who} changed tags to {new or 'none'}"
+    if field_name == "cc":
+        return f"{who} set CC to {new or 'nobody'}"
     if field_name == "locked":
         return f"{who} locked the ticket" if new == "true" else f"{who} unlocked the ticket"
     return f"{who} set {label} to {new or 'none'}"
@@ -149,11 +152,13 @@ def create_ticket(
     assignee_id=None,
     attachment_ids=None,
     submission_key=None,
+    with_access_key=False,
 ):
     """A new open ticket whose description is its first public message.
 
     Customers file for themselves; agents may file on behalf of a customer by e-mail (creating them when new).
-    A repeated submission_key returns the ticket the first submission created.
+    A repeated submission_key returns the ticket the first submission created. `with_access_key` gives the ticket a
+    private link (e-mail tickets), announced once with the new ticket.
     """
     require_user(actor)
     errors = {}
@@ -182,6 +187,7 @@ def create_ticket(
     if errors:
         raise ValidationError(errors)
 
+    key = secrets.token_urlsafe(24) if with_access_key else None
     with write():
         if submission_key:
             existing = Ticket.get_or_none(Ticket.submission_key == _digest(f"{actor.id}:{submission_key}"))
@@ -205,6 +211,7 @@ def create_ticket(
             updated_at=now,
             message_count=1,
             submission_key=_digest(f"{actor.id}:{submission_key}") if submission_key else None,
+            access_key_hash=_digest(key) if key else None,
         )
         message = _add_message(ticket, "reply", actor, description, at=now)
         if actor.id == customer.id:
@@ -217,7 +224,7 @@ def create_ticket(
         if tags and staff:
             _replace_tags(ticket, tags)
         search.index_ticket(ticket)
-    signals.ticket_created.send(ticket, actor=actor)
+    signals.announce(signals.ticket_created, ticket, actor=actor, key=key)
     return ticket
 
 
@@ -248,13 +255,16 @@ def submit_contact(name, email, subject, body, category=None, company=None, phon
 
     key = secrets.token_urlsafe(24)  # 192 bits
     try:
-        return _open_contact_ticket(
+        ticket, key = _open_contact_ticket(
             name, email, subject, body, category_row, company, phone, submission_key, attachment_ids, uploader,
             stored, key,
         )
     finally:
         # Rows now hold what was recorded; whatever a failed or repeated submission left behind goes.
         attachments.forget(stored)
+    if key is not None:
+        signals.announce(signals.ticket_created, ticket, actor=ticket.customer, key=key)
+    return ticket, key
 
 
 def _open_contact_ticket(name, email, subject, body, category_row, company, phone, submission_key, attachment_ids,
@@ -295,6 +305,39 @@ def _open_contact_ticket(name, email, subject, body, category_row, company, phon
         attachments.record(stored, customer, message)
         search.index_ticket(ticket)
     return ticket, key
+
+
+GUEST_LINKS_PER_MAIL = 50
+# What anyone who asks is told, whether or not the address is known.
+LINKS_RENEWED_NOTICE = ("If we have tickets for that address, we just e-mailed it new private links. "
+                        "The links sent before no longer work.")
+
+
+def renew_guest_links(email):
+    """New private links for an address's guest tickets, announced to be mailed to that address; the old links stop
+    working. The caller learns nothing: an unknown address, a staff address or one without guest tickets does the
+    same from outside (no mail is sent).
+
+    :raises ValidationError: when `email` is not an address.
+    """
+    errors = {}
+    email = normalize_email(email, errors=errors)
+    if errors:
+        raise ValidationError(errors)
+    links = []
+    with write():
+        customer = User.get_or_none((User.email == email) & (User.role == "customer") & (User.is_active == True))  # noqa: E712
+        if customer is None:
+            return
+        rows = (Ticket.select()
+                .where(Ticket.customer == customer, Ticket.access_key_hash.is_null(False), Ticket.deleted_at.is_null())
+                .order_by(Ticket.updated_at.desc())
+                .limit(GUEST_LINKS_PER_MAIL))
+        for ticket in rows:
+            key = secrets.token_urlsafe(24)
+            Ticket.update(access_key_hash=_digest(key)).where(Ticket.id == ticket.id).execute()
+            links.append((ticket, key))
+    signals.announce(signals.links_renewed, customer, links=links)
 
 
 def key_holder(key):
@@ -460,6 +503,18 @@ def list_tickets(actor, flt=None, cursor=None, limit=25):
     return Page(items=items, total=total, next_cursor=next_cursor, limit=limit)
 
 
+def attach_cc(tickets):
+    """Set `cc_list` (the addresses that receive public replies) on each ticket with one query for all of them."""
+    by_id = {t.id: t for t in tickets}
+    for t in tickets:
+        t.cc_list = []
+    if by_id:
+        rows = TicketCC.select().where(TicketCC.ticket.in_(list(by_id))).order_by(TicketCC.id)
+        for row in rows:
+            by_id[row.ticket_id].cc_list.append(row.email)
+    return tickets
+
+
 def attach_tags(tickets):
     """Set `tag_list` on each ticket with one query for all of them."""
     by_id = {t.id: t for t in tickets}
@@ -499,6 +554,7 @@ def get_ticket(actor, ticket_id):
     )
     check_ticket(actor, ticket)
     attach_tags([ticket])
+    attach_cc([ticket])
     return ticket
 
 
@@ -595,7 +651,7 @@ def reply(actor, ticket_id, body, internal=False, status=None, attachment_ids=No
                 _set_status(ticket, "open", author, now)
         ticket.updated_at = now
         ticket.save()
-    signals.reply_added.send(message, ticket=ticket, actor=actor)
+    signals.announce(signals.reply_added, message, ticket=ticket, actor=actor)
     return message
 
 
@@ -655,13 +711,53 @@ def _replace_tags(ticket, names):
     return old_names, sorted(t.name for t in tags)
 
 
-EDITABLE_FIELDS = ("status", "priority", "category", "assignee_id", "tags", "subject", "locked")
+EDITABLE_FIELDS = ("status", "priority", "category", "assignee_id", "tags", "subject", "locked", "cc")
+MAX_CC = 20
+
+
+def check_cc(addresses, errors, field="cc"):
+    """A ticket's CC list cleaned: valid addresses, lower-cased, each once, at most MAX_CC."""
+    cleaned = []
+    for address in addresses or []:
+        if not (address or "").strip():
+            continue
+        problems = {}
+        address = normalize_email(address, field, problems)
+        if problems:
+            errors[field] = f"“{_one_line(str(address))[:80]}” is not a valid e-mail address."
+            return []
+        if address not in cleaned:
+            cleaned.append(address)
+    if len(cleaned) > MAX_CC:
+        errors[field] = f"A ticket can have at most {MAX_CC} CC addresses."
+    return cleaned
+
+
+def add_cc(ticket, addresses):
+    """Add addresses to a ticket's CC list (inside the caller's transaction); returns those that were new."""
+    known = {row.email for row in TicketCC.select(TicketCC.email).where(TicketCC.ticket == ticket.id)}
+    room = MAX_CC - len(known)
+    new = [a for a in addresses if a not in known and a != ticket.customer.email][:max(room, 0)]
+    if new:
+        TicketCC.insert_many([{"ticket": ticket.id, "email": a} for a in new]).execute()
+    return new
+
+
+def _replace_cc(ticket, addresses):
+    old = [row.email for row in TicketCC.select(TicketCC.email).where(TicketCC.ticket == ticket.id)
+           .order_by(TicketCC.id)]
+    addresses = [a for a in addresses if a != ticket.customer.email]
+    TicketCC.delete().where(TicketCC.ticket == ticket.id).execute()
+    if addresses:
+        TicketCC.insert_many([{"ticket": ticket.id, "email": a} for a in addresses]).execute()
+    return old, addresses
 
 
 def update_ticket(actor, ticket_id, **changes):
     """Agents change ticket fields; each real change writes a history entry and an event line.
 
-    Accepts status, priority, category (slug or None), assignee_id (id or None), tags (names), subject, locked.
+    Accepts status, priority, category (slug or None), assignee_id (id or None), tags (names), subject, locked,
+    cc (addresses that receive the public replies).
     Locking a ticket also closes it.
 
     :raises NotFound: when the ticket does not exist.
@@ -699,6 +795,8 @@ def _apply_changes(ticket, actor, changes, now):
             errors["assignee_id"] = "Choose an active agent."
     if "subject" in changes:
         changes["subject"] = check_length(errors, "subject", _one_line(changes["subject"]), 2, 250, "a subject")
+    if "cc" in changes:
+        changes["cc"] = check_cc(changes["cc"], errors)
     if errors:
         raise ValidationError(errors)
 
@@ -731,6 +829,11 @@ def _apply_changes(ticket, actor, changes, now):
         old_names, new_names = _replace_tags(ticket, changes["tags"] or [])
         if old_names != new_names:
             _record(ticket, actor, "tags", ", ".join(old_names), ", ".join(new_names), now)
+            changed = True
+    if "cc" in changes:
+        old_cc, new_cc = _replace_cc(ticket, changes["cc"])
+        if old_cc != new_cc:
+            _record(ticket, actor, "cc", ", ".join(old_cc), ", ".join(new_cc), now)
             changed = True
     if "status" in changes and changes["status"] != ticket.status:
         _set_status(ticket, changes["status"], actor, now)

@@ -1,0 +1,178 @@
+"""The job queue: mail waits in it (never in the page), retries with backoff, a real worker process delivers it,
+Redis takes the queue and the rate limits when REDIS_URL is set."""
+import datetime
+import io
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from portal import create_app, jobs
+from portal.cli import init_db
+from portal.db import db
+from portal.models import Attachment, JobFailure
+from portal.services import attachments, mail, tickets
+
+from .conftest import PASSWORD, csrf_from, make_user, test_config
+from .servers import redis_url  # noqa: F401
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def queued_app(tmp_path):
+    """An app whose jobs wait in a real SQLite queue (no worker runs unless a test starts one)."""
+    app = create_app(test_config(tmp_path, JOBS_IMMEDIATE=False, SERVER_NAME="localhost"))
+    with app.app_context():
+        init_db()
+        db.connect(reuse_if_open=True)
+        yield app
+        if not db.is_closed():
+            db.close()
+    jobs.huey.storage.flush_all()
+
+
+def run_due_jobs(now=None):
+    """Do what a worker does once: run every queued job, and every scheduled one that is due by `now`."""
+    huey = jobs.huey
+    now = now or later()
+    for task in huey.read_schedule(now):
+        huey.enqueue(task)
+    while (task := huey.dequeue()) is not None:
+        huey.execute(task, timestamp=now)
+
+
+def later(**delta):
+    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None) + datetime.timedelta(**delta)
+
+
+def test_mail_waits_in_the_queue_instead_of_the_request(queued_app):
+    client = queued_app.test_client()
+    customer = make_user("customer")
+    agent = make_user("agent")
+    ticket = tickets.create_ticket(customer, "Printer jam", "It jams")
+    client.post("/login", data={"email": agent.email, "password": PASSWORD,
+                                "csrf_token": csrf_from(client.get("/login").get_data(as_text=True))})
+    page = client.get(f"/agent/tickets/{ticket.id}").get_data(as_text=True)
+    response = client.post(f"/agent/tickets/{ticket.id}/reply",
+                           data={"kind": "reply", "body": "Pull the tray", "csrf_token": csrf_from(page)})
+    assert response.status_code == 303
+    assert mail.sent_messages() == [] and jobs.huey.pending_count() == 1
+    run_due_jobs()
+    (sent,) = mail.sent_messages()
+    assert sent["To"] == customer.email and "Pull the tray" in sent.get_content()
+
+
+def test_a_mail_server_that_is_down_delays_mail_and_loses_none(queued_app):
+    queued_app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port())  # nothing listens there
+    customer, agent = make_user("customer"), make_user("agent")
+    ticket = tickets.create_ticket(customer, "Printer jam", "It jams")
+    tickets.reply(agent, ticket.id, "Pull the tray")  # the service returns at once: the mail is only queued
+    run_due_jobs()
+    assert jobs.huey.scheduled_count() == 1 and jobs.huey.pending_count() == 0  # failed once, waits to retry
+    assert JobFailure.select().count() == 0
+
+    run_due_jobs(now=later(seconds=jobs.MAIL_RETRY_DELAY - 5))
+    assert jobs.huey.scheduled_count() == 1  # not before its time
+
+    queued_app.config["MAIL_SERVER"] = None  # the server is back (here: the outbox)
+    run_due_jobs(now=later(seconds=jobs.MAIL_RETRY_DELAY + 1))
+    (sent,) = mail.sent_messages()
+    assert "Pull the tray" in sent.get_content() and jobs.huey.scheduled_count() == 0
+
+
+def test_retries_back_off_and_a_job_that_fails_for_good_is_kept_and_shown(queued_app):
+    queued_app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port())
+    customer, agent = make_user("customer"), make_user("agent")
+    ticket = tickets.create_ticket(customer, "Printer jam", "It jams")
+    tickets.reply(agent, ticket.id, "Pull the tray")
+    delays = []
+    for attempt in range(jobs.MAIL_RETRIES + 1):
+        run_due_jobs(now=later(days=30 * (attempt + 1)))
+        scheduled = jobs.huey.scheduled()
+        if scheduled:
+            delays.append(scheduled[0].retry_delay)
+    assert delays[:3] == [jobs.MAIL_RETRY_DELAY * 2, jobs.MAIL_RETRY_DELAY * 4, jobs.MAIL_RETRY_DELAY * 8]
+    assert jobs.huey.scheduled_count() == 0
+    (failure,) = JobFailure.select()
+    assert "deliver_mail" in failure.task and customer.email in failure.detail and "Connection" in failure.error
+    undelivered = Path(queued_app.instance_path, "outbox", "undelivered")
+    (kept,) = list(undelivered.glob("*.eml"))
+    assert b"Pull the tray" in kept.read_bytes()
+
+
+def test_a_real_worker_process_delivers_a_notification(tmp_path):
+    """Start `flask worker` against a temporary queue; a reply made here reaches the outbox through it."""
+    config = test_config(tmp_path, JOBS_IMMEDIATE=False, SERVER_NAME="localhost")
+    app = create_app(config)
+    env = {**os.environ, "INSTANCE_PATH": str(tmp_path), "DATABASE_URL": config["DATABASE_URL"],
+           "SECRET_KEY": config["SECRET_KEY"], "FLASK_APP": "app", "JOBS_IMMEDIATE": "false"}
+    env.pop("REDIS_URL", None)
+    with app.app_context():
+        init_db()
+        db.connect(reuse_if_open=True)
+        customer = make_user("customer")
+        agent = make_user("agent")
+        ticket = tickets.create_ticket(customer, "Printer jam", "It jams")
+        worker = subprocess.Popen([sys.executable, "-m", "flask", "worker", "--workers", "1"], cwd=ROOT, env=env,
+                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        try:
+            tickets.reply(agent, ticket.id, "Delivered by the worker")
+            deadline = time.monotonic() + 30
+            while not mail.sent_messages() and time.monotonic() < deadline and worker.poll() is None:
+                time.sleep(0.2)
+            sent = mail.sent_messages()
+        finally:
+            worker.terminate()
+            output = worker.communicate(timeout=15)[0].decode(errors="replace")
+            db.close()
+        assert sent, f"the worker delivered nothing; it said:\n{output}"
+        assert sent[0]["To"] == customer.email and "Delivered by the worker" in sent[0].get_content()
+        assert jobs.huey.pending_count() == 0
+    jobs.huey.storage.flush_all()
+
+
+def test_uploads_are_swept_by_a_daily_periodic_task(app, customer):
+    upload = attachments.upload(customer, io.BytesIO(b"left behind"), "old.txt", "text/plain")
+    Attachment.update(created_at=later(days=-2)).where(Attachment.id == upload.id).execute()
+    daily = jobs.sweep_uploads.task_class().validate_datetime
+    assert daily(datetime.datetime(2026, 12, 3, 3, 17)) and not daily(datetime.datetime(2026, 12, 3, 4, 17))
+    jobs.sweep_uploads.call_local()
+    assert Attachment.get_or_none(Attachment.id == upload.id) is None
+
+
+def test_redis_holds_the_queue_and_the_rate_limits(tmp_path, redis_url):  # noqa: F811
+    app = create_app(test_config(tmp_path, JOBS_IMMEDIATE=False, REDIS_URL=redis_url, RATELIMIT_ENABLED=True,
+                                 RATELIMIT_STORAGE_URI=redis_url))
+    assert app.config["RATELIMIT_STORAGE_URI"] == redis_url
+    with app.app_context():
+        init_db()
+        db.connect(reuse_if_open=True)
+        customer = make_user("customer")
+        agent = make_user("agent")
+        ticket = tickets.create_ticket(customer, "Printer jam", "It jams")
+        tickets.reply(agent, ticket.id, "Through Redis")
+        assert type(jobs.huey.storage).__name__ == "RedisStorage" and jobs.huey.pending_count() == 1
+        run_due_jobs()
+        assert "Through Redis" in mail.sent_messages()[0].get_content()
+        db.close()
+    # Two app instances (two processes in production) share one count in Redis.
+    other = create_app(test_config(tmp_path, JOBS_IMMEDIATE=False, REDIS_URL=redis_url, RATELIMIT_ENABLED=True,
+                                   RATELIMIT_STORAGE_URI=redis_url))
+    contact = {"name": "Nina", "email": "nina@example.org", "category": "general", "subject": "Hello", "body": "Hi"}
+    statuses = []
+    for index in range(6):  # the contact form allows 5 a minute
+        with (app if index % 2 else other).app_context():
+            client = (app if index % 2 else other).test_client()
+            statuses.append(client.post("/api/v1/contact", json=contact).status_code)
+    assert statuses == [201] * 5 + [429]
