@@ -54,8 +54,7 @@ class PropertiesForm(FlaskForm):
     category = SelectField("Category", choices=[], validate_choice=False)
     assignee_id = SelectField("Assignee", choices=[], validate_choice=False)
     tags = StringField("Tags", render_kw={"list": "tag-names", "autocomplete": "off", "placeholder": "vip, refund"})
-    cc = TextAreaField("CC", description="They get the public replies by e-mail, never notes. "
-                                         "Separate addresses with commas.",
+    cc = TextAreaField("CC", description="Public replies go to these addresses too; notes never do.",
                        render_kw={"rows": 2, "autocomplete": "off", "placeholder": "name@example.com"})
     locked = BooleanField("Locked: the customer can no longer reply or reopen")
 

@@ -306,3 +306,32 @@ def test_the_log_filters_by_outcome(app, admin):
     assert [e.outcome for e in inbound.list_entries(admin, "duplicate").items] == ["duplicate"]
     assert inbound.list_entries(admin).total == 3
     assert inbound.outcome_counts(admin)["ignored"] == 1
+
+
+# ------------------------------------------------------------------------------------------------------ round trip
+
+
+def test_round_trip_through_mail_ingest(app, customer, agent):
+    """The agent's mail in the outbox, answered from a mail client and piped to `mail-ingest`, lands on the ticket."""
+    ticket = tickets.create_ticket(customer, "Printer jam", "It jams")
+    tickets.reply(agent, ticket.id, "Please pull the paper tray out and push it back in.", status="waiting")
+    (sent,) = outbox(app)
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["mail-ingest"], input=answer_to(sent, customer.email, "That fixed it, thanks!"))
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith(f"threaded ticket #{ticket.id}:")
+    thread = public_messages(ticket.id)
+    assert [m.body for m in thread][-1] == "That fixed it, thanks!"
+    assert thread[-1].author_id == customer.id
+    assert Ticket.get_by_id(ticket.id).status == "open"  # the customer answered: back in the agents' court
+
+
+def test_mail_ingest_reads_a_file_and_exits_75_on_an_error(app, tmp_path, monkeypatch):
+    path = tmp_path / "message.eml"
+    path.write_bytes(raw_mail(subject="From a file"))
+    monkeypatch.setattr(tickets, "create_ticket", lambda *a, **k: 1 / 0)
+    failed = app.test_cli_runner().invoke(args=["mail-ingest", str(path)])
+    assert failed.exit_code == 75 and failed.output.startswith("error")
+    monkeypatch.undo()
+    ok = app.test_cli_runner().invoke(args=["mail-ingest", str(path)])
+    assert ok.exit_code == 0 and ok.output.startswith("new_ticket")

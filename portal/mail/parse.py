@@ -3,6 +3,7 @@ import base64
 import binascii
 import codecs
 import email
+import email.message
 import email.policy
 import hashlib
 import html
@@ -26,14 +27,18 @@ MAX_TICKET_NUMBER = 2**53
 REPLY_LANGUAGES = ("en", "de", "fr", "es", "it", "nl", "cs")
 
 # mailparser_reply's patterns take time quadratic in the length of a line or of a run of blank lines, and only the
-# top of a mail matters to them: they read the first _SCAN_CHARS characters, blank lines squeezed to one, each line
-# longer than _SCAN_LINE swapped for a placeholder.
+# top of a mail matters to them: they get blank lines squeezed to one, then the first _SCAN_CHARS characters with
+# each line longer than _SCAN_LINE swapped for a placeholder.
 _SCAN_CHARS = 32_000
 _SCAN_LINE = 500
 
-# policy.default's header parser takes time and memory that grow faster than a value's length: longer values are
-# read from their raw text instead.
+# policy.default's header classes take time and memory that grow faster than a value's length: longer values are
+# read from their raw text instead. A MIME header is cut, as no real Content-Type comes near that length.
 _MAX_PARSED_HEADER = 16_000
+_MAX_MIME_HEADER = 4_000
+
+# Mail software labels Windows-1252 text as Latin-1 (browsers read it so too), and UTF-8 text as ASCII.
+_READ_AS = {"iso8859-1": "cp1252", "ascii": "utf-8"}
 
 _MESSAGE_TYPES = ("message/rfc822", "message/global")
 _BULK_PRECEDENCE = ("bulk", "list", "junk", "auto_reply")
@@ -121,7 +126,9 @@ def _read(raw, max_bytes):
     if not raw or raw.isspace():
         raise UnreadableMail("The message is empty.")
     try:
-        message = email.message_from_bytes(raw, policy=email.policy.default)
+        # compat32, not policy.default: the parser reads every part's Content-Type through the policy, and
+        # policy.default's header classes made a 3 MB mail of 200 parts with long Content-Type headers take 100 s.
+        message = email.message_from_bytes(raw, policy=email.policy.compat32)
     except Exception as error:  # e.g. a RecursionError on absurdly nested multiparts
         raise UnreadableMail("The message is malformed and could not be read.") from error
     if not message.keys():
@@ -132,13 +139,13 @@ def _read(raw, max_bytes):
 def _parsed(message, raw):
     """Every field of ParsedMail read from a parsed message."""
     leaves = _leaves(message)
-    body_part = _body_part(leaves)
-    text = _tidy(_part_text(body_part)) if body_part is not None else ""
+    body = _body_leaf(leaves)
+    text = _tidy(_leaf_text(body)) if body is not None else ""
     from_name, from_address = (_mailboxes(message, "from") or [("", "")])[0]
     return ParsedMail(
         message_id=_message_id(message, raw),
         from_address=from_address,
-        from_name=from_name or from_address.partition("@")[0],
+        from_name=from_name,
         to=[address for _, address in _mailboxes(message, "to")],
         cc=[address for _, address in _mailboxes(message, "cc")],
         delivered_to=[address for _, address in _mailboxes(message, "delivered-to", "x-original-to", "envelope-to")],
@@ -148,7 +155,7 @@ def _parsed(message, raw):
         auto_reason=_auto_reason(message),
         body=_new_text(text),
         full_text=text,
-        attachments=[_attachment(part) for part in leaves if part is not body_part and _is_attachment(part)],
+        attachments=[_attachment(leaf) for leaf in leaves if leaf is not body and _is_attachment(leaf)],
         date=_date(message),
     )
 
@@ -156,44 +163,36 @@ def _parsed(message, raw):
 # ------------------------------------------------------------------------------------------------------------ headers
 
 
-def _headers(message, name):
-    """Each `name` header as (policy.default's parse or None where that parser fails, its raw text)."""
-    found = []
-    for key, value in message.raw_items():
-        if key.lower() == name:
-            found.append((_parsed_header(message, key, value), _clean(value)))
-    return found
+def _header_values(message, name):
+    """The text of every `name` header: unfolded, with non-ASCII bytes read as UTF-8."""
+    return ["".join(_clean(value).split("\n")) for key, value in message.raw_items() if key.lower() == name]
 
 
-def _parsed_header(message, key, value):
-    """One header as policy.default parses it, or None when it is too long or that parser fails."""
+def _parsed_header(name, value):
+    """A header value as policy.default's header class reads it, or None when it is too long or that class fails."""
     if len(value) > _MAX_PARSED_HEADER:
         return None
     try:
-        return message.policy.header_fetch_parse(key, value)
+        return email.policy.default.header_factory(name, value)
     except Exception:  # policy.default's header parser raises on some malformed values (e.g. a Message-ID "<>")
         return None
 
 
-def _raw_values(message, name):
-    """The raw text of every `name` header."""
-    return [value for _, value in _headers(message, name)]
-
-
 def _mailboxes(message, *names):
-    """(display name, lower-cased address) of each usable mailbox in the named headers, without repeats."""
+    """(display name or else local part, lower-cased address) of each usable mailbox in the named headers, once."""
     found = {}
     for name in names:
-        for parsed, value in _headers(message, name):
-            for display_name, address in _address_pairs(parsed, value):
-                address = _clean(address).lower()
+        for value in _header_values(message, name):
+            for display_name, written in _address_pairs(name, value):
+                address = _clean(written).lower()
                 if len(address) <= 254 and _ADDRESS.fullmatch(address) and address not in found:
-                    found[address] = _one_line(display_name)
+                    found[address] = _one_line(display_name) or _clean(written).partition("@")[0]
     return [(display_name, address) for address, display_name in found.items()]
 
 
-def _address_pairs(parsed, value):
-    """(display name, address) pairs from policy.default's parse, or from the raw text where there is none."""
+def _address_pairs(name, value):
+    """(display name, address) pairs of one header value, by policy.default where it can, else by getaddresses."""
+    parsed = _parsed_header(name, value)
     if parsed is not None and hasattr(parsed, "addresses"):
         return [(address.display_name, address.addr_spec) for address in parsed.addresses]
     return [(_decode_words(display_name), address) for display_name, address in _getaddresses([value])]
@@ -209,24 +208,24 @@ def _getaddresses(values):
 
 def _subject(message):
     """The decoded subject on one line, cut to MAX_SUBJECT characters."""
-    headers = _headers(message, "subject")
-    if not headers:
+    values = _header_values(message, "subject")
+    if not values:
         return NO_SUBJECT
-    parsed, value = headers[0]
-    subject = _one_line(str(parsed) if parsed is not None else _decode_words(value))
+    parsed = _parsed_header("subject", values[0])
+    subject = _one_line(str(parsed) if parsed is not None else _decode_words(values[0]))
     return subject[:MAX_SUBJECT].rstrip() or NO_SUBJECT
 
 
 def _message_id(message, raw):
     """The first id of the Message-ID header, or one made from the bytes so a re-delivered copy gets the same."""
-    values = _raw_values(message, "message-id")
+    values = _header_values(message, "message-id")
     ids = _ids_in(values[0]) if values else []
     return ids[0] if ids else f"sha256-{hashlib.sha256(raw).hexdigest()}@missing-message-id.invalid"
 
 
 def _message_ids(message, name):
     """The message ids in every `name` header, in order and without repeats."""
-    return list(dict.fromkeys(found for value in _raw_values(message, name) for found in _ids_in(value)))
+    return list(dict.fromkeys(found for value in _header_values(message, name) for found in _ids_in(value)))
 
 
 def _ids_in(value):
@@ -236,7 +235,7 @@ def _ids_in(value):
 
 def _date(message):
     """The Date header as naive UTC, or None when it is missing or unreadable."""
-    values = _raw_values(message, "date")
+    values = _header_values(message, "date")
     if not values:
         return None
     try:
@@ -248,13 +247,13 @@ def _date(message):
 
 def _auto_reason(message):
     """Why the mail was sent by a machine (an auto-reply, list mail or bounce), or None when a person sent it."""
-    for value in _raw_values(message, "auto-submitted"):
+    for value in _header_values(message, "auto-submitted"):
         if _token(value) != "no":
             return f"Auto-Submitted: {_token(value) or '(empty)'}"
     for name in ("X-Autoreply", "X-Autorespond"):
         if name in message:
             return f"{name} header"
-    for value in _raw_values(message, "precedence"):
+    for value in _header_values(message, "precedence"):
         if _token(value) in _BULK_PRECEDENCE:
             return f"Precedence: {_token(value)}"
     for name in ("from", "sender", "return-path"):
@@ -263,7 +262,7 @@ def _auto_reason(message):
                 return f"sender is {local_part}"
     if message.get_content_type() == "multipart/report":
         return "a delivery report (multipart/report)"
-    if any(_NULL_PATH.fullmatch(value) for value in _raw_values(message, "return-path")):
+    if any(_NULL_PATH.fullmatch(value) for value in _header_values(message, "return-path")):
         return "empty Return-Path (a bounce)"
     return None
 
@@ -276,11 +275,22 @@ def _token(value):
 
 def _local_parts(message, name):
     """The lower-cased local parts of the addresses in every `name` header, domain or not."""
-    pairs = _getaddresses(_raw_values(message, name))
+    pairs = _getaddresses(_header_values(message, name))
     return [address.partition("@")[0].strip().lower() for _, address in pairs if address]
 
 
 # -------------------------------------------------------------------------------------------------------------- parts
+
+
+@dataclass
+class _Leaf:
+    """A part that holds content, with its MIME headers read once."""
+
+    part: email.message.Message
+    kind: str
+    disposition: str
+    filename: str
+    charset: str
 
 
 def _leaves(message):
@@ -291,50 +301,69 @@ def _leaves(message):
         if part.is_multipart() and part.get_content_maintype() == "multipart":
             stack.extend(reversed(part.get_payload()))
         else:
-            leaves.append(part)
+            leaves.append(_leaf(part))
     return leaves
 
 
-def _kind(part):
-    """The part's content type; a multipart that lost its boundary is read as plain text."""
-    kind = part.get_content_type()
-    return "text/plain" if kind.startswith("multipart/") else kind
+def _leaf(part):
+    """One content part described; non-ASCII bytes in its MIME headers are read as UTF-8."""
+    view = email.message.Message()
+    view.set_default_type(part.get_default_type())
+    for name in ("content-type", "content-disposition"):
+        values = _header_values(part, name)
+        if values:
+            view[name] = values[0][:_MAX_MIME_HEADER]
+    kind = view.get_content_type()
+    return _Leaf(
+        part=part,
+        kind="text/plain" if kind.startswith("multipart/") else kind,  # a multipart that lost its boundary
+        disposition=view.get_content_disposition() or "",
+        filename=_decode_words(_param(view, "filename", "content-disposition") or _param(view, "name", "content-type")),
+        charset=_param(view, "charset", "content-type"),
+    )
 
 
-def _body_part(leaves):
+def _param(view, name, header):
+    """One MIME parameter as text, an RFC 2231 value decoded in its charset ("" when there is none)."""
+    value = view.get_param(name, None, header)
+    if isinstance(value, tuple):  # RFC 2231: (charset, language, text with one character per byte)
+        return _decode_text(value[2].encode("latin-1", "replace"), value[0])
+    return value or ""
+
+
+def _body_leaf(leaves):
     """The part the text comes from: the first plain-text one, else the first HTML one, else None."""
-    candidates = [part for part in leaves if part.get_content_disposition() != "attachment" and not part.get_filename()]
+    candidates = [leaf for leaf in leaves if leaf.disposition != "attachment" and not leaf.filename]
     for kind in ("text/plain", "text/html"):
-        for part in candidates:
-            if _kind(part) == kind:
-                return part
+        for leaf in candidates:
+            if leaf.kind == kind:
+                return leaf
     return None
 
 
-def _is_attachment(part):
+def _is_attachment(leaf):
     """Whether a part other than the body is a file to keep."""
-    return part.get_content_disposition() == "attachment" or bool(part.get_filename()) or _kind(part) in _MESSAGE_TYPES
+    return leaf.disposition == "attachment" or bool(leaf.filename) or leaf.kind in _MESSAGE_TYPES
 
 
-def _attachment(part):
+def _attachment(leaf):
     """One part as a MailPart."""
-    kind = _kind(part)
-    return MailPart(_filename(part, kind), kind, _payload(part))
+    return MailPart(_filename(leaf), leaf.kind, _payload(leaf.part))
 
 
 def _payload(part):
     """The decoded bytes of a part; an attached message as the bytes of that message."""
     if part.is_multipart():  # a message/* part: its payload is the parsed message
-        return b"".join(inner.as_bytes(policy=email.policy.compat32) for inner in part.get_payload())
+        return b"".join(inner.as_bytes() for inner in part.get_payload())
     return part.get_payload(decode=True) or b""
 
 
-def _filename(part, kind):
+def _filename(leaf):
     """A safe, never empty file name; an attached message always ends in .eml."""
-    name = _safe_filename(part.get_filename() or "")
-    if kind in _MESSAGE_TYPES:
+    name = _safe_filename(leaf.filename)
+    if leaf.kind in _MESSAGE_TYPES:
         return name if name.lower().endswith(".eml") else (name or "attachment") + ".eml"
-    return name or "attachment" + (_MIME_TYPES.guess_extension(kind) or "")
+    return name or "attachment" + (_MIME_TYPES.guess_extension(leaf.kind) or "")
 
 
 def _safe_filename(name):
@@ -346,10 +375,10 @@ def _safe_filename(name):
 # --------------------------------------------------------------------------------------------------------------- text
 
 
-def _part_text(part):
+def _leaf_text(leaf):
     """The text of the body part, HTML converted to plain text."""
-    text = _decode_text(_payload(part), part.get_content_charset())
-    return _html_to_text(text) if _kind(part) == "text/html" else text
+    text = _decode_text(_payload(leaf.part), leaf.charset)
+    return _html_to_text(text) if leaf.kind == "text/html" else text
 
 
 def _decode_text(data, charset):
@@ -365,12 +394,12 @@ def _decode_text(data, charset):
 
 
 def _codec_name(charset):
-    """Python's codec for a MIME charset label, or None; Latin-1 is read as Windows-1252 as browsers do."""
+    """Python's codec for a MIME charset label, or None."""
     try:
         name = codecs.lookup(charset).name
     except (LookupError, TypeError, ValueError):
         return None
-    return "cp1252" if name == "iso8859-1" else name
+    return _READ_AS.get(name, name)
 
 
 def _html_to_text(markup):
@@ -437,6 +466,7 @@ def _above_marker(text):
 
 def _strip_history(text):
     """The new text at the top of a reply, without quoted history and signature ("" when it is all history)."""
+    text = _BLANK_LINES.sub("\n\n", text)
     head, tail = _split_top(text)
     masked, hidden = _masked(head)
     reply = ReplyText(text=masked, languages=list(REPLY_LANGUAGES), keep_hyphen_lists=True).read()
@@ -458,9 +488,9 @@ def _split_top(text):
 
 
 def _masked(text):
-    """The text with blank lines squeezed and long lines swapped for placeholders, and the lines they stand for."""
+    """The text with every line over _SCAN_LINE characters swapped for a placeholder, and the lines they stand for."""
     lines, hidden = [], {}
-    for line in _BLANK_LINES.sub("\n\n", text).split("\n"):
+    for line in text.split("\n"):
         if len(line) > _SCAN_LINE:
             placeholder = f"\x00{len(hidden)}\x00"
             hidden[placeholder] = line.strip()
