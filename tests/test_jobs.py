@@ -52,6 +52,14 @@ def run_due_jobs(now=None):
         huey.execute(task, timestamp=now)
 
 
+def reply_on_a_new_ticket(text):
+    """A customer's ticket and an agent's public reply to it (which mails the customer); returns the customer."""
+    customer, agent = make_user("customer"), make_user("agent")
+    ticket = tickets.create_ticket(customer, "Printer jam", "It jams")
+    tickets.reply(agent, ticket.id, text)
+    return customer
+
+
 def later(**delta):
     return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None) + datetime.timedelta(**delta)
 
@@ -75,9 +83,7 @@ def test_mail_waits_in_the_queue_instead_of_the_request(queued_app):
 
 def test_a_mail_server_that_is_down_delays_mail_and_loses_none(queued_app):
     queued_app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port())  # nothing listens there
-    customer, agent = make_user("customer"), make_user("agent")
-    ticket = tickets.create_ticket(customer, "Printer jam", "It jams")
-    tickets.reply(agent, ticket.id, "Pull the tray")  # the service returns at once: the mail is only queued
+    reply_on_a_new_ticket("Pull the tray")  # the service returns at once: the mail is only queued
     run_due_jobs()
     assert jobs.huey.scheduled_count() == 1 and jobs.huey.pending_count() == 0  # failed once, waits to retry
     assert JobFailure.select().count() == 0
@@ -93,9 +99,7 @@ def test_a_mail_server_that_is_down_delays_mail_and_loses_none(queued_app):
 
 def test_retries_back_off_and_a_job_that_fails_for_good_is_kept_and_shown(queued_app):
     queued_app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port())
-    customer, agent = make_user("customer"), make_user("agent")
-    ticket = tickets.create_ticket(customer, "Printer jam", "It jams")
-    tickets.reply(agent, ticket.id, "Pull the tray")
+    customer = reply_on_a_new_ticket("Pull the tray")
     delays = []
     for attempt in range(jobs.MAIL_RETRIES + 1):
         run_due_jobs(now=later(days=30 * (attempt + 1)))
@@ -158,10 +162,7 @@ def test_redis_holds_the_queue_and_the_rate_limits(tmp_path, redis_url):  # noqa
     with app.app_context():
         init_db()
         db.connect(reuse_if_open=True)
-        customer = make_user("customer")
-        agent = make_user("agent")
-        ticket = tickets.create_ticket(customer, "Printer jam", "It jams")
-        tickets.reply(agent, ticket.id, "Through Redis")
+        reply_on_a_new_ticket("Through Redis")
         assert type(jobs.huey.storage).__name__ == "RedisStorage" and jobs.huey.pending_count() == 1
         run_due_jobs()
         assert "Through Redis" in mail.sent_messages()[0].get_content()
