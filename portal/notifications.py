@@ -9,9 +9,9 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 from .emails import external_url, site_name
+from .mail.parse import DESK_MARKER as REPLY_ABOVE  # the line above which an answer by mail is read
 from .services import mail, signals
 
-REPLY_ABOVE = "##- Reply above this line -##"
 _muted = ContextVar("notifications_muted", default=False)
 
 

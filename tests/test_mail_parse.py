@@ -42,14 +42,15 @@ def message(text="Hello, the printer is broken.", **headers):
 
 def test_plain_mail():
     parsed = parse(raw_mail(Cc="Bob <BOB@Example.com>, carol@example.com", Date="Mon, 01 Jan 2024 10:00:00 +0200",
-                            Delivered_To="support+t7@desk.example", X_Original_To="Support@Desk.example"))
+                            Delivered_To="support+t7@desk.example", X_Original_To="Support@Desk.example",
+                            Envelope_To="help@desk.example"))
     assert isinstance(parsed, ParsedMail)
     assert parsed.message_id == "m1@example.com"
     assert parsed.from_address == "jane@example.com"
     assert parsed.from_name == "Jane Doe"
     assert parsed.to == ["support@desk.example"]
     assert parsed.cc == ["bob@example.com", "carol@example.com"]
-    assert parsed.delivered_to == ["support+t7@desk.example", "support@desk.example"]
+    assert parsed.delivered_to == ["support+t7@desk.example", "support@desk.example", "help@desk.example"]
     assert parsed.subject == "Printer"
     assert parsed.body == parsed.full_text == "Hello, the printer is broken."
     assert parsed.attachments == []
@@ -178,13 +179,12 @@ def test_multipart_alternative_prefers_the_text_part():
     assert parsed.attachments == []
 
 
-def test_attachments_with_rfc2231_and_rfc2047_names():
+def test_png_and_pdf_attachments_one_with_an_rfc2231_name():
     mail = message("See the files.")
     mail.add_attachment(PNG, maintype="image", subtype="png", filename="screenshot.png")
     mail.add_attachment(PDF, maintype="application", subtype="pdf", filename="Rechnung März – 2024.pdf")
     raw = mail.as_bytes()
     assert b"filename*=utf-8''Rechnung%20M%C3%A4rz" in raw  # the name really is RFC 2231 encoded
-    raw += raw_mail(b"", From=None, To=None, Subject=None, Message_ID=None)  # no effect: after the closing boundary
     parsed = parse(raw)
     assert parsed.body == "See the files."
     assert parsed.attachments == [
@@ -284,13 +284,13 @@ def test_mail_that_is_all_quote_keeps_its_full_text():
 
 
 def test_pathological_lines_do_not_make_reply_stripping_slow():
-    # Each of these takes mailparser_reply minutes when handed over whole: its patterns are quadratic per line.
-    long_line = "On " + "a " * 40_000
-    text = f"Hello\n{long_line}\n" + "\n" * 60_000 + "On Mon, Jan 1, 2024 Support wrote:\n> old\n"
+    # Handed over as they are, the blank lines take mailparser_reply ~30 s and the long lines ~6 s (quadratic).
+    long_line = "On " + "a " * 7_000
+    text = "Hello\n" + "\n" * 20_000 + f"{long_line}\n{long_line}\n" + "On Mon, Jan 1, 2024 Support wrote:\n> old\n"
     started = time.perf_counter()
     parsed = parse(message(text).as_bytes())
-    assert time.perf_counter() - started < 5
-    assert parsed.body.startswith("Hello\n" + long_line.strip())
+    assert time.perf_counter() - started < 2
+    assert parsed.body == f"Hello\n\n{long_line.strip()}\n{long_line.strip()}"
 
 
 def test_quote_header_after_a_long_text_is_still_found():
@@ -429,7 +429,7 @@ def test_mangled_mail_parses_or_is_unreadable_never_another_error():
     tokens = [b"=?", b"?=", b"?q?", b"<>", b"\xff", b"\xc3", b"\x00", b";", b'"', b"*=", b"''", b"%", b"\n", b"\n ",
               b"(", b"\\", b":", b",", b"@", b"*0*=", b"charset=", b"boundary=", b"message/rfc822", b"&#"]
     rng = random.Random(1)
-    outcomes = set()
+    parsed_count, reasons = 0, set()
     for _ in range(300):
         raw = bytearray(seed)
         for _ in range(rng.randint(1, 6)):
@@ -437,13 +437,16 @@ def test_mangled_mail_parses_or_is_unreadable_never_another_error():
             raw[at:at + rng.randint(0, 3)] = rng.choice(tokens)
         try:
             parsed = parse(bytes(raw))
-        except UnreadableMail:
-            outcomes.add("unreadable")
+        except UnreadableMail as refused:
+            reasons.add(refused.reason)
             continue
-        outcomes.add("parsed")
-        for text in (parsed.subject, parsed.body, parsed.from_name, *parsed.to, *(a.filename for a in parsed.attachments)):
+        parsed_count += 1
+        texts = (parsed.subject, parsed.body, parsed.from_name, *parsed.to, *(a.filename for a in parsed.attachments))
+        for text in texts:
             text.encode("utf-8")  # no lone surrogates: every string can be stored
-    assert "parsed" in outcomes
+    assert parsed_count > 250
+    # Only a first line too broken to be a header makes a mangled mail unreadable; no crash was caught on the way.
+    assert reasons <= {"The message has no mail headers, so it is not an e-mail."}
 
 
 # ---------------------------------------------------------------------------------------------------- ticket tags

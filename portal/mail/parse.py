@@ -33,7 +33,8 @@ _SCAN_CHARS = 32_000
 _SCAN_LINE = 500
 
 # policy.default's header classes take time and memory that grow faster than a value's length: longer values are
-# read from their raw text instead. A MIME header is cut, as no real Content-Type comes near that length.
+# read from their raw text instead. compat32's parameter parsing is quadratic too, so a part's Content-Type and
+# Content-Disposition are cut to _MAX_MIME_HEADER characters; no real one comes near that.
 _MAX_PARSED_HEADER = 16_000
 _MAX_MIME_HEADER = 4_000
 
