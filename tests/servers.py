@@ -26,9 +26,6 @@ HOST = "127.0.0.1"
 USERS = {"desk": "desk-secret", "other": "other-secret"}
 START_TIMEOUT = 15
 STOP_TIMEOUT = 5
-# apt may still be installing the packages when the first test starts; later lookups reuse the first answer.
-BINARY_WAIT = 30
-_binaries = {}
 
 
 class ServerError(RuntimeError):
@@ -36,15 +33,11 @@ class ServerError(RuntimeError):
 
 
 def find_binary(name):
-    """The path of the command `name`, waiting up to BINARY_WAIT seconds for it to be installed."""
-    if name not in _binaries:
-        deadline = time.monotonic() + BINARY_WAIT
-        while (path := shutil.which(name)) is None and time.monotonic() < deadline:
-            time.sleep(0.5)
-        _binaries[name] = path
-    if _binaries[name] is None:
+    """The path of the command `name`. :raises ServerError: when it is not installed."""
+    path = shutil.which(name)
+    if path is None:
         raise ServerError(f"{name} is not installed (`make system` installs it)")
-    return _binaries[name]
+    return path
 
 
 def free_port():

@@ -3,7 +3,6 @@ Redis takes the queue and the rate limits when REDIS_URL is set."""
 import datetime
 import io
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -18,15 +17,9 @@ from portal.models import Attachment, JobFailure
 from portal.services import attachments, mail, tickets
 
 from .conftest import PASSWORD, csrf_from, make_user, test_config
-from .servers import redis_url  # noqa: F401
+from .servers import free_port, redis_url  # noqa: F401
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture

@@ -1,4 +1,6 @@
 """Mail in (SPEC §10): every outcome in its order, the loop guards, threading, CC lists, attachments, failures."""
+import os
+
 import pytest
 
 from portal.models import Attachment, InboundEmail, Message, Ticket, TicketCC, User
@@ -248,6 +250,18 @@ def test_attachments_are_kept_and_oversized_ones_named(app):
     assert "dump.bin" in message.body and "not kept" in message.body
 
 
+def test_a_20_mb_mail_is_taken_in_with_what_fits_the_attachment_rules(app):
+    photo = b"\x89PNG\r\n\x1a\n" + os.urandom(5 * 1024 * 1024)
+    video = os.urandom(15 * 1024 * 1024)
+    raw = raw_mail(attachments=[("photo.png", "image/png", photo), ("video.mp4", "video/mp4", video)])
+    assert len(raw) > 20 * 1024 * 1024
+    entry = ingest(raw)
+    assert entry.outcome == "new_ticket"
+    (message,) = public_messages(entry.ticket_id)
+    assert [a.filename for a in message.attachments] == ["photo.png"]
+    assert "video.mp4 (larger than 10 MB)" in message.body
+
+
 def test_html_only_mail_becomes_safe_text(app):
     raw = (b"From: cara@example.com\r\nTo: support@localhost\r\nSubject: Html\r\nMessage-ID: <h@x>\r\n"
            b"MIME-Version: 1.0\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"
@@ -285,8 +299,11 @@ def test_a_failure_halfway_leaves_no_half_made_ticket_and_can_be_retried(app, ad
     assert outbox(app) == []  # nobody hears of a ticket that was rolled back
 
     monkeypatch.undo()
+    raw_file = inbound._raw_path(entry.raw_sha256)
+    assert os.path.exists(raw_file)  # kept for the retry
     again = inbound.retry(admin, entry.id)
     assert again.id == entry.id and again.outcome == "new_ticket"
+    assert not os.path.exists(raw_file)  # the ticket holds it now
     assert InboundEmail.select().count() == 1 and Ticket.select().count() == 1
     with pytest.raises(Conflict):
         inbound.retry(admin, entry.id)

@@ -54,6 +54,22 @@ def _keep_raw(raw):
     return sha256
 
 
+# The raw message stays for entries an admin may retry or look into; for the rest the ticket holds what counts.
+RAW_KEPT_FOR = ("error", "rejected")
+
+
+def _release_raw(entry):
+    if entry.outcome in RAW_KEPT_FOR:
+        return
+    still_needed = InboundEmail.select().where(InboundEmail.raw_sha256 == entry.raw_sha256,
+                                               InboundEmail.outcome.in_(RAW_KEPT_FOR)).exists()
+    if not still_needed:
+        try:
+            os.remove(_raw_path(entry.raw_sha256))
+        except FileNotFoundError:
+            pass
+
+
 def raw_message(entry):
     """The bytes of a logged message. :raises NotFound: when they are gone."""
     try:
@@ -97,7 +113,9 @@ def ingest(raw, source):
     if isinstance(raw, str):
         raw = raw.encode("utf-8", "surrogateescape")
     entry = InboundEmail(source=source, size=len(raw), raw_sha256=_keep_raw(raw), received_at=utcnow())
-    return _process(entry, raw)
+    _process(entry, raw)
+    _release_raw(entry)
+    return entry
 
 
 def retry(actor, entry_id):
@@ -113,7 +131,9 @@ def retry(actor, entry_id):
         raise NotFound("No such inbound e-mail.")
     if entry.outcome != "error":
         raise Conflict("Only a message that ended in an error can be tried again.")
-    return _process(entry, raw_message(entry))
+    _process(entry, raw_message(entry))
+    _release_raw(entry)
+    return entry
 
 
 def _process(entry, raw):
