@@ -10,7 +10,7 @@ from .extensions import login_manager
 from .forms import ActionForm, show_errors
 from .htmx import redirect_to, render
 from .models import INBOUND_OUTCOMES, ROLES
-from .services import admin, failures, inbound, tickets
+from .services import admin, failures, inbound, mail, tickets
 from .services.errors import Conflict, ValidationError
 from .services.permissions import require_admin
 
@@ -280,6 +280,7 @@ def inbound_mail():
         counts=inbound.outcome_counts(current_user),
         labels=OUTCOME_LABELS,
         failures=failures.recent(current_user) if not outcome else [],
+        failed_mail=mail.failed_mail(current_user) if not outcome else [],
         action_form=ActionForm(),
     )
 
@@ -297,3 +298,17 @@ def retry_mail(entry_id):
             kind = "success" if entry.outcome != "error" else "error"
             flash(f"Tried again: {OUTCOME_LABELS[entry.outcome].lower()}. {entry.reason}", kind)
     return redirect_to(_back(url_for("admin.inbound_mail")))
+
+
+@bp.route("/mail/outgoing/<int:mail_id>/send", methods=["POST"])
+def send_mail_again(mail_id):
+    """Give a message that could not be delivered a fresh set of tries."""
+    form = ActionForm()
+    if form.validate_on_submit():
+        try:
+            mail.send_again(current_user, mail_id)
+        except Conflict as error:
+            flash(error.message, "error")
+        else:
+            flash("The message is queued again.", "success")
+    return redirect_to(url_for("admin.inbound_mail"))

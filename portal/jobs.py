@@ -10,6 +10,7 @@ from contextlib import nullcontext
 
 from flask import current_app, has_app_context
 from huey import Huey, crontab
+from huey.api import PeriodicTask
 from huey.signals import SIGNAL_ERROR
 from huey.storage import RedisStorage, SqliteStorage
 
@@ -18,9 +19,6 @@ log = logging.getLogger(__name__)
 # Configured by init_app(); until then (and in tests) jobs run at once, in memory.
 huey = Huey("support-desk", results=False, immediate=True)
 _apps = []
-
-MAIL_RETRIES = 12  # with the backoff below: retried for about two days before it counts as failed
-MAIL_RETRY_DELAY = 30  # seconds, doubled after every failure
 
 
 def storage_settings(config):
@@ -62,8 +60,10 @@ def job(*decorator_args, **options):
 
 @huey.signal(SIGNAL_ERROR)
 def _record_final_failure(signal, task, exc=None):
-    """A job whose retries are spent is written down where admins look, never dropped in silence."""
-    if task.retries:
+    """A job whose retries are spent is written down where admins look, never dropped in silence.
+
+    Periodic jobs run again soon anyway: they report their own state (see poll_mailbox)."""
+    if task.retries or isinstance(task, PeriodicTask):
         return
     with _context():
         from .db import db
@@ -82,17 +82,23 @@ def _summary(args):
 # Task bodies import their module when they run: services enqueue these jobs, so this module cannot import them first.
 
 
-@job(retries=MAIL_RETRIES, retry_delay=MAIL_RETRY_DELAY, retry_backoff=2, context=True)
-def deliver_mail(raw, sender, recipients, task=None):
-    """Hand one composed message to the mail server (or the outbox); a failure raises, and huey retries."""
-    from .mail import outgoing
+@job()
+def deliver_mail(mail_id):
+    """Send one stored message; after a failure, come back when its next try is due."""
+    from .services import mail
 
-    try:
-        outgoing.deliver(raw, sender, recipients)
-    except Exception:
-        if task is not None and not task.retries:
-            outgoing.keep_undelivered(raw)  # the last try: the message stays on disk for an admin to resend
-        raise
+    delay = mail.deliver(mail_id)
+    if delay is not None:
+        deliver_mail.schedule((mail_id,), delay=delay.total_seconds())
+
+
+@job(crontab(minute="*/5"))
+def resume_mail():
+    """Hand out again the messages whose time has come but whose job was lost (a worker stopped or died)."""
+    from .services import mail
+
+    for mail_id in mail.due_mail():
+        deliver_mail(mail_id)
 
 
 @job(crontab(minute="*"))
@@ -101,21 +107,28 @@ def poll_mailbox():
     if not current_app.config.get("IMAP_URL"):
         return
     from .mail import imap
+    from .services import failures
 
     # Every worker runs the periodic tasks; the lock (in the shared queue storage) lets one poll at a time.
     with huey.lock_task("poll-mailbox"):
-        entries = imap.poll(current_app.config["IMAP_URL"])
+        try:
+            entries = imap.poll(current_app.config["IMAP_URL"])
+        except Exception as error:  # the mailbox is down or refuses us: admins see it until a poll works again
+            failures.record("poll_mailbox", "the IMAP mailbox (IMAP_URL)", error)
+            raise
+    failures.resolve("poll_mailbox")
     if entries:
         log.info("mailbox: %d message(s) taken in", len(entries))
 
 
 @job(crontab(minute="17", hour="3"))
 def sweep_uploads():
-    """Delete uploads that were never attached to a message, once a day."""
-    from .services import attachments
+    """Delete uploads that were never attached to a message, and long-delivered mail, once a day."""
+    from .services import attachments, mail
 
     removed = attachments.sweep_stale(attachments.STALE_AFTER)
-    log.info("swept %d unattached uploads", removed)
+    forgotten = mail.forget_sent()
+    log.info("swept %d unattached uploads and %d delivered messages", removed, forgotten)
 
 
 def run_worker(workers=2):

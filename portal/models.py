@@ -2,6 +2,7 @@
 from datetime import datetime, timezone
 
 from peewee import (
+    BlobField,
     BooleanField,
     CharField,
     DateTimeField,
@@ -275,12 +276,33 @@ class InboundEmail(BaseModel):
         indexes = ((("outcome", "received_at"), False), (("received_at",), False))
 
 
+class OutgoingMail(BaseModel):
+    """A composed message waiting for, or done with, delivery. The row, not the job queue, is the truth: a worker
+    that dies mid-send leaves it pending, and the next sweep hands it out again."""
+
+    sender = CharField(max_length=254)
+    recipients = TextField()  # comma-separated
+    subject = CharField(max_length=250, default="")
+    raw = BlobField()
+    created_at = DateTimeField(default=utcnow)
+    attempts = IntegerField(default=0)
+    next_attempt_at = DateTimeField(default=utcnow)  # while pending: when it is due (or when a claim expires)
+    sent_at = DateTimeField(null=True)
+    failed_at = DateTimeField(null=True)  # retries spent
+    last_error = TextField(default="")
+
+    class Meta:
+        indexes = ((("sent_at", "failed_at", "next_attempt_at"), False), (("failed_at",), False))
+
+
 class JobFailure(BaseModel):
-    """A background job that failed for good after its retries: shown to admins so nothing fails in silence."""
+    """A background job that is failing: shown to admins so nothing fails in silence. A periodic job keeps one row
+    (how often, the last error) until it succeeds again."""
 
     task = CharField(max_length=80)
     detail = TextField(default="")
     error = TextField(default="")
+    count = IntegerField(default=1)
     at = DateTimeField(default=utcnow)
 
 
@@ -300,5 +322,6 @@ ALL_MODELS = [
     TicketCC,
     MailReference,
     InboundEmail,
+    OutgoingMail,
     JobFailure,
 ]

@@ -13,7 +13,7 @@ import pytest
 from portal import create_app, jobs
 from portal.cli import init_db
 from portal.db import db
-from portal.models import Attachment, JobFailure
+from portal.models import Attachment, OutgoingMail
 from portal.services import attachments, mail, tickets
 
 from .conftest import PASSWORD, csrf_from, make_user, test_config
@@ -36,13 +36,13 @@ def queued_app(tmp_path):
 
 
 def run_due_jobs(now=None):
-    """Do what a worker does once: run every queued job, and every scheduled one that is due by `now`."""
+    """Do what a worker does: run the scheduled jobs due by `now` (a moment in the future stands for time going by),
+    then every queued one; a job queued for later goes to the schedule."""
     huey = jobs.huey
-    now = now or later()
-    for task in huey.read_schedule(now):
-        huey.enqueue(task)
-    while (task := huey.dequeue()) is not None:
+    for task in huey.read_schedule(now or later()):
         huey.execute(task, timestamp=now)
+    while (task := huey.dequeue()) is not None:
+        huey.execute(task)
 
 
 def reply_on_a_new_ticket(text):
@@ -74,38 +74,76 @@ def test_mail_waits_in_the_queue_instead_of_the_request(queued_app):
     assert sent["To"] == customer.email and "Pull the tray" in sent.get_content()
 
 
+def time_passes(**delta):
+    """Move every stored message's due time back by `delta`, as if that much time had gone by."""
+    for row in OutgoingMail.select():
+        OutgoingMail.update(next_attempt_at=row.next_attempt_at - datetime.timedelta(**delta)).where(
+            OutgoingMail.id == row.id).execute()
+    return later(**delta)
+
+
 def test_a_mail_server_that_is_down_delays_mail_and_loses_none(queued_app):
     queued_app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port())  # nothing listens there
     reply_on_a_new_ticket("Pull the tray")  # the service returns at once: the mail is only queued
     run_due_jobs()
-    assert jobs.huey.scheduled_count() == 1 and jobs.huey.pending_count() == 0  # failed once, waits to retry
-    assert JobFailure.select().count() == 0
+    (row,) = OutgoingMail.select()
+    assert row.attempts == 1 and row.sent_at is None and "Connection refused" in row.last_error
+    assert jobs.huey.scheduled_count() == 1 and jobs.huey.pending_count() == 0  # waits for its next try
 
-    run_due_jobs(now=later(seconds=jobs.MAIL_RETRY_DELAY - 5))
+    run_due_jobs(now=later(seconds=25))
     assert jobs.huey.scheduled_count() == 1  # not before its time
 
     queued_app.config["MAIL_SERVER"] = None  # the server is back (here: the outbox)
-    run_due_jobs(now=later(seconds=jobs.MAIL_RETRY_DELAY + 1))
+    run_due_jobs(now=time_passes(seconds=31))
     (sent,) = mail.sent_messages()
     assert "Pull the tray" in sent.get_content() and jobs.huey.scheduled_count() == 0
+    assert OutgoingMail.get().sent_at is not None
 
 
-def test_retries_back_off_and_a_job_that_fails_for_good_is_kept_and_shown(queued_app):
+def test_tries_back_off_then_an_admin_sees_the_mail_and_sends_it_again(queued_app):
     queued_app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port())
     customer = reply_on_a_new_ticket("Pull the tray")
-    delays = []
-    for attempt in range(jobs.MAIL_RETRIES + 1):
-        run_due_jobs(now=later(days=30 * (attempt + 1)))
-        scheduled = jobs.huey.scheduled()
-        if scheduled:
-            delays.append(scheduled[0].retry_delay)
-    assert delays[:3] == [jobs.MAIL_RETRY_DELAY * 2, jobs.MAIL_RETRY_DELAY * 4, jobs.MAIL_RETRY_DELAY * 8]
-    assert jobs.huey.scheduled_count() == 0
-    (failure,) = JobFailure.select()
-    assert "deliver_mail" in failure.task and customer.email in failure.detail and "Connection" in failure.error
-    undelivered = Path(queued_app.instance_path, "outbox", "undelivered")
-    (kept,) = list(undelivered.glob("*.eml"))
-    assert b"Pull the tray" in kept.read_bytes()
+    waits = []
+    for attempt in range(mail.MAX_ATTEMPTS):
+        run_due_jobs(now=time_passes(days=3))
+        row = OutgoingMail.get()
+        if row.failed_at is None:
+            waits.append(round((row.next_attempt_at - later()).total_seconds() / 10) * 10)
+    assert waits[:4] == [30, 60, 120, 240]
+    assert row.attempts == mail.MAX_ATTEMPTS and row.failed_at is not None and jobs.huey.scheduled_count() == 0
+    assert mail.sent_messages() == []
+
+    admin = make_user("admin")
+    (failed,) = mail.failed_mail(admin)
+    assert failed.recipients == customer.email and "Connection refused" in failed.last_error
+    queued_app.config["MAIL_SERVER"] = None
+    mail.send_again(admin, failed.id)
+    run_due_jobs()
+    assert "Pull the tray" in mail.sent_messages()[0].get_content()
+
+
+def test_mail_whose_job_was_lost_is_sent_by_the_sweep(queued_app):
+    reply_on_a_new_ticket("Pull the tray")
+    jobs.huey.dequeue()  # a worker took the job and died before it ran
+    assert jobs.huey.pending_count() == 0 and OutgoingMail.get().sent_at is None
+    jobs.resume_mail.call_local()
+    run_due_jobs()
+    assert len(mail.sent_messages()) == 1
+
+
+def test_a_claim_of_a_dead_worker_expires_and_nothing_is_sent_twice(queued_app):
+    reply_on_a_new_ticket("Pull the tray")
+    (row,) = OutgoingMail.select()
+    # A worker claimed the message and died while sending it.
+    OutgoingMail.update(attempts=1, next_attempt_at=later() + mail.CLAIM).execute()
+    run_due_jobs()  # the queued job finds the message claimed and leaves it
+    jobs.resume_mail.call_local()
+    assert mail.sent_messages() == [] and jobs.huey.pending_count() == 0
+    time_passes(minutes=11)
+    jobs.resume_mail.call_local()
+    run_due_jobs()
+    assert len(mail.sent_messages()) == 1
+    assert mail.deliver(row.id) is None and len(mail.sent_messages()) == 1  # a second delivery sends nothing
 
 
 def test_a_real_worker_process_delivers_a_notification(tmp_path):

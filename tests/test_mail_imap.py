@@ -1,9 +1,11 @@
 """The IMAP mailbox against a real dovecot: unseen mail is ingested once and marked seen, nothing is mocked."""
 import pytest
+from imapclient.exceptions import LoginError
 
 from portal import jobs
 from portal.mail import imap
 from portal.models import InboundEmail, Ticket
+from portal.services import failures
 
 from .mailbox import outbox, raw_mail
 from .servers import imap_server  # noqa: F401
@@ -36,6 +38,18 @@ def test_the_periodic_job_polls_the_configured_mailbox(app, imap_server):  # noq
     assert Ticket.get().subject == "From the job"
 
 
+def test_a_failing_mailbox_is_shown_to_admins_until_it_works_again(app, admin, imap_server):  # noqa: F811
+    app.config["IMAP_URL"] = imap_server.url.replace("desk-secret", "wrong")
+    for _ in range(2):
+        with pytest.raises(LoginError):
+            jobs.poll_mailbox.call_local()
+    (failure,) = failures.recent(admin)
+    assert failure.count == 2 and "poll_mailbox" in failure.task and "LoginError" in failure.error
+    app.config["IMAP_URL"] = imap_server.url
+    jobs.poll_mailbox.call_local()
+    assert failures.recent(admin) == []
+
+
 def test_a_mail_that_is_seen_again_after_a_crash_is_a_duplicate(app, imap_server):  # noqa: F811
     raw = raw_mail(subject="Twice", message_id="<twice@example.org>")
     imap_server.append(raw)
@@ -45,8 +59,6 @@ def test_a_mail_that_is_seen_again_after_a_crash_is_a_duplicate(app, imap_server
 
 
 def test_a_wrong_password_is_a_clear_error(app, imap_server):  # noqa: F811
-    from imapclient.exceptions import LoginError
-
     with pytest.raises(LoginError):
         imap.poll(imap_server.url.replace("desk-secret", "wrong"))
 

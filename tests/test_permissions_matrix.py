@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 import pytest
 
-from portal.models import Category, FieldChange, InboundEmail, Message, Tag, Ticket, User
+from portal.models import Category, FieldChange, InboundEmail, Message, OutgoingMail, Tag, Ticket, User, utcnow
 from portal.services import inbound, tickets
 
 from .conftest import PASSWORD, csrf_from, make_user
@@ -50,6 +50,7 @@ ROUTES = {
     "admin.purge": ("POST", "/admin/trash/{trashed}/purge", {}),
     "admin.inbound_mail": ("GET", "/admin/mail?outcome=ignored", None),
     "admin.retry_mail": ("POST", "/admin/mail/{inbound_entry}/retry", {}),
+    "admin.send_mail_again": ("POST", "/admin/mail/outgoing/{undelivered}/send", {}),
 }
 # Agents work tickets but do not delete them: that is for admins.
 ADMIN_ONLY = {key for key in ROUTES if key.startswith("admin.")} | {"agent.delete"}
@@ -83,6 +84,8 @@ def world(app, admin, customer, monkeypatch):
         "category": Category.get(Category.slug == "billing").id,
         "tag": tag.id,
         "inbound_entry": _failed_mail(monkeypatch),
+        "undelivered": OutgoingMail.create(sender="support@localhost", recipients="cara@example.com", subject="Hi",
+                                           raw=b"Subject: Hi\r\n\r\nHello", attempts=12, failed_at=utcnow()).id,
     }
     people = {"customer": customer, "agent": make_user("agent", "worker@example.com"), "admin": admin}
     return ids, people
@@ -99,6 +102,8 @@ def fingerprint():
         list(Category.select(Category.id, Category.name, Category.is_active).order_by(Category.id).tuples()),
         list(Tag.select(Tag.id, Tag.name, Tag.color).order_by(Tag.id).tuples()),
         list(InboundEmail.select(InboundEmail.id, InboundEmail.outcome, InboundEmail.reason).order_by(InboundEmail.id)
+             .tuples()),
+        list(OutgoingMail.select(OutgoingMail.id, OutgoingMail.sent_at, OutgoingMail.failed_at).order_by(OutgoingMail.id)
              .tuples()),
     )
 

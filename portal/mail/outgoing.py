@@ -70,7 +70,7 @@ def _write(folder, raw):
 
 
 def deliver(raw, sender, recipients):
-    """Send composed bytes to their recipients. :raises OSError, smtplib.SMTPException: so the job retries."""
+    """Send composed bytes to their recipients. :raises OSError, smtplib.SMTPException: when it did not go."""
     config = current_app.config
     if not config.get("MAIL_SERVER"):
         _write(outbox_folder(), raw)
@@ -81,11 +81,6 @@ def deliver(raw, sender, recipients):
         if config.get("MAIL_USERNAME"):
             smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
         smtp.sendmail(sender, recipients, raw)
-
-
-def keep_undelivered(raw):
-    """Keep a message whose retries are spent in `<instance>/outbox/undelivered/`, so it is never lost."""
-    _write(os.path.join(outbox_folder(), "undelivered"), raw)
 
 
 def read_folder(folder):

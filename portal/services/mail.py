@@ -6,15 +6,23 @@ signed per-ticket token (support+<id>-<signature>@domain), so an answer from any
 import hashlib
 import hmac
 import re
+from datetime import timedelta
 from email.utils import getaddresses
 
 from flask import current_app
 
 from ..db import write
 from ..mail import outgoing
-from ..models import MailReference, TicketCC
+from ..models import MailReference, OutgoingMail, TicketCC, utcnow
+from .errors import Conflict, NotFound
+from .permissions import require_admin
 
 REFERENCES_KEPT = 10  # enough for every mail client to thread; a 500-message ticket does not make a 40 kB header
+MAX_ATTEMPTS = 12
+FIRST_RETRY = timedelta(seconds=30)  # doubled after every failure: the last try comes about a day and a half later
+CLAIM = timedelta(minutes=10)  # a delivery in progress holds its row this long; a dead worker's row is free after
+KEEP_SENT = timedelta(days=30)
+FAILED_SHOWN = 50
 _TOKEN = re.compile(r"^[^+@]+\+(\d{1,15})-([0-9a-f]{16})@", re.IGNORECASE)
 
 
@@ -40,10 +48,98 @@ def send_about_ticket(ticket, to, subject, text, cc=()):
 
 
 def _queue(message):
+    """Store the message for delivery (that is what cannot be lost), then ask the worker to send it."""
     from .. import jobs  # the job queue imports the services its jobs call
 
     recipients = [address for _, address in getaddresses(message.get_all("To", []) + message.get_all("Cc", []))]
-    jobs.deliver_mail(message.as_bytes(), outgoing.desk_address(), recipients)
+    with write():
+        row = OutgoingMail.create(sender=outgoing.desk_address(), recipients=",".join(recipients),
+                                  subject=str(message["Subject"] or "")[:250], raw=message.as_bytes())
+    jobs.deliver_mail(row.id)
+
+
+# --------------------------------------------------------------------------------------------------------- delivery
+
+
+def deliver(mail_id):
+    """Send one stored message if it is due and no other worker is sending it.
+
+    Safe to call twice: the row is claimed first, and a sent or failed row is left alone. Returns how long to wait
+    before the next try after a failure, or None (sent, failed for good, or not this caller's to send).
+    """
+    now = utcnow()
+    with write():
+        claimed = (OutgoingMail
+                   .update(next_attempt_at=now + CLAIM, attempts=OutgoingMail.attempts + 1)
+                   .where(OutgoingMail.id == mail_id, OutgoingMail.sent_at.is_null(), OutgoingMail.failed_at.is_null(),
+                          OutgoingMail.next_attempt_at <= now + timedelta(seconds=1))
+                   .execute())
+    if not claimed:
+        return None
+    row = OutgoingMail.get_by_id(mail_id)
+    try:
+        outgoing.deliver(bytes(row.raw), row.sender, row.recipients.split(","))
+    except Exception as error:  # a mail server that is down, refuses, or anything else: the row says what and when
+        return _failed_attempt(row, error)
+    with write():
+        OutgoingMail.update(sent_at=utcnow(), last_error="").where(OutgoingMail.id == mail_id).execute()
+    return None
+
+
+def _failed_attempt(row, error):
+    text = f"{type(error).__name__}: {error}"[:2000]
+    current_app.logger.warning("mail %d to %s failed (try %d): %s", row.id, row.recipients, row.attempts, text)
+    with write():
+        if row.attempts >= MAX_ATTEMPTS:
+            OutgoingMail.update(failed_at=utcnow(), last_error=text).where(OutgoingMail.id == row.id).execute()
+            return None
+        delay = FIRST_RETRY * 2 ** (row.attempts - 1)
+        OutgoingMail.update(next_attempt_at=utcnow() + delay, last_error=text).where(OutgoingMail.id == row.id).execute()
+    return delay
+
+
+def due_mail(limit=100):
+    """Ids of messages still to send whose time has come: retries a stopped worker missed, claims of a dead one."""
+    rows = (OutgoingMail.select(OutgoingMail.id)
+            .where(OutgoingMail.sent_at.is_null(), OutgoingMail.failed_at.is_null(),
+                   OutgoingMail.next_attempt_at <= utcnow())
+            .order_by(OutgoingMail.next_attempt_at).limit(limit))
+    return [row.id for row in rows]
+
+
+def failed_mail(actor):
+    """Messages whose every try failed, newest first (admins). :raises PermissionDenied: for anyone else."""
+    require_admin(actor)
+    return list(OutgoingMail.select(OutgoingMail.id, OutgoingMail.recipients, OutgoingMail.subject,
+                                    OutgoingMail.attempts, OutgoingMail.failed_at, OutgoingMail.last_error)
+                .where(OutgoingMail.failed_at.is_null(False))
+                .order_by(OutgoingMail.failed_at.desc()).limit(FAILED_SHOWN))
+
+
+def send_again(actor, mail_id):
+    """Give a message that failed for good a fresh set of tries (admins).
+
+    :raises PermissionDenied: for anyone else. :raises NotFound: for an unknown message.
+    :raises Conflict: when it did not fail.
+    """
+    from .. import jobs
+
+    require_admin(actor)
+    with write():
+        row = OutgoingMail.get_or_none(OutgoingMail.id == mail_id)
+        if row is None:
+            raise NotFound("No such message.")
+        if row.failed_at is None:
+            raise Conflict("Only a message that could not be delivered can be sent again.")
+        OutgoingMail.update(failed_at=None, attempts=0, next_attempt_at=utcnow()).where(
+            OutgoingMail.id == mail_id).execute()
+    jobs.deliver_mail(mail_id)
+
+
+def forget_sent(older_than=KEEP_SENT):
+    """Delete delivered messages older than `older_than`; returns how many went."""
+    with write():
+        return OutgoingMail.delete().where(OutgoingMail.sent_at < utcnow() - older_than).execute()
 
 
 def thread_references(ticket_id):
@@ -91,5 +187,5 @@ def cc_addresses(ticket_id):
 
 
 def sent_messages():
-    """Messages in the outbox, oldest first (for development and tests)."""
+    """Messages in the outbox folder, oldest first (for development and tests)."""
     return outgoing.read_folder(outgoing.outbox_folder())
