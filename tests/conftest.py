@@ -1,5 +1,6 @@
 """Plain fixtures: a fresh database file per test, a client, sign-in helpers and a few people."""
 import re
+from contextlib import contextmanager
 
 import pytest
 from flask import g
@@ -29,9 +30,10 @@ def test_config(folder, **overrides):
 test_config.__test__ = False  # a helper, not a test
 
 
-@pytest.fixture
-def app(tmp_path):
-    app = create_app(test_config(tmp_path, SERVER_NAME="localhost"))
+@contextmanager
+def open_app(folder, **overrides):
+    """An app on a fresh database in `folder`, its context held open for the whole test."""
+    app = create_app(test_config(folder, SERVER_NAME="localhost", **overrides))
     # The test keeps one app context open so services can run between requests; give each request a fresh `g`
     # as a real server would (flask-login and flask-wtf cache the user and CSRF token there).
     app.before_request_funcs.setdefault(None, []).insert(0, lambda: g.__dict__.clear())
@@ -41,6 +43,12 @@ def app(tmp_path):
         yield app
         if not db.is_closed():
             db.close()
+
+
+@pytest.fixture
+def app(tmp_path):
+    with open_app(tmp_path) as app:
+        yield app
 
 
 @pytest.fixture

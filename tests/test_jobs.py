@@ -16,7 +16,7 @@ from portal.db import db
 from portal.models import Attachment, OutgoingMail
 from portal.services import attachments, mail, tickets
 
-from .conftest import PASSWORD, csrf_from, make_user, test_config
+from .conftest import PASSWORD, csrf_from, make_user, open_app, test_config
 from .servers import free_port, redis_url  # noqa: F401
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,13 +25,8 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture
 def queued_app(tmp_path):
     """An app whose jobs wait in a real SQLite queue (no worker runs unless a test starts one)."""
-    app = create_app(test_config(tmp_path, JOBS_IMMEDIATE=False, SERVER_NAME="localhost"))
-    with app.app_context():
-        init_db()
-        db.connect(reuse_if_open=True)
+    with open_app(tmp_path, JOBS_IMMEDIATE=False) as app:
         yield app
-        if not db.is_closed():
-            db.close()
     jobs.huey.storage.flush_all()
 
 
