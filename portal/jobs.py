@@ -32,6 +32,8 @@ def init_app(app):
     """Point the queue at this app's storage; remember the app so the worker can give tasks a context."""
     _apps[:] = [app]
     huey.storage_class, huey.storage_kwargs = storage_settings(app.config)
+    # Set the flag directly and build the storage ourselves: huey's `immediate` setter rebuilds it only when the
+    # flag changes, and a second app in the same process (tests) needs its own file even when the flag does not.
     huey._immediate = bool(app.config.get("JOBS_IMMEDIATE"))
     huey.storage = huey.create_storage()
 
