@@ -8,7 +8,7 @@ from wtforms.fields.choices import SelectChoice
 from .auth import safe_next
 from .extensions import login_manager
 from .forms import ActionForm, show_errors
-from .htmx import redirect_to, render
+from .htmx import is_htmx, redirect_to, render
 from .models import INBOUND_OUTCOMES, ROLES
 from .services import admin, failures, inbound, mail, tickets
 from .services.errors import Conflict, ValidationError
@@ -272,17 +272,12 @@ def inbound_mail():
     if outcome not in INBOUND_OUTCOMES:
         outcome = None
     page = inbound.list_entries(current_user, outcome, cursor=request.args.get("cursor") or None)
-    return render(
-        "admin/mail.html",
-        fragment="admin/_mail_list.html",
-        page=page,
-        outcome=outcome,
-        counts=inbound.outcome_counts(current_user),
-        labels=OUTCOME_LABELS,
-        failures=failures.recent(current_user) if not outcome else [],
-        failed_mail=mail.failed_mail(current_user) if not outcome else [],
-        action_form=ActionForm(),
-    )
+    warnings = {}
+    if not is_htmx():  # a filter swap replaces the list and its tabs alone: the warnings above stay as they are
+        warnings = dict(failures=failures.recent(current_user), failed_mail=mail.failed_mail(current_user))
+    return render("admin/mail.html", fragment="admin/_mail_list.html", page=page, outcome=outcome,
+                  counts=inbound.outcome_counts(current_user), labels=OUTCOME_LABELS, action_form=ActionForm(),
+                  **warnings)
 
 
 @bp.route("/mail/<int:entry_id>/retry", methods=["POST"])

@@ -76,8 +76,7 @@ def _record_final_failure(signal, task, exc=None):
 
 
 def _summary(args):
-    parts = [f"<{len(a):,} bytes>" if isinstance(a, bytes) else repr(a)[:300] for a in args or ()]
-    return ", ".join(parts)
+    return ", ".join(repr(a)[:300] for a in args or ())
 
 
 # --------------------------------------------------------------------------------------------------------- the jobs

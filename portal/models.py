@@ -241,7 +241,6 @@ class TicketCC(BaseModel):
         indexes = ((("ticket", "email"), True),)
 
 
-MAIL_DIRECTIONS = ("in", "out")
 INBOUND_OUTCOMES = ("new_ticket", "threaded", "duplicate", "ignored", "rejected", "error")
 INBOUND_SOURCES = ("imap", "pipe", "api")
 

@@ -63,3 +63,21 @@ def test_lost_links_page_explains_a_bad_address(client):
     token = csrf_from(client.get("/t/resend").get_data(as_text=True))
     response = client.post("/t/resend", data={"email": "nope", "csrf_token": token})
     assert response.status_code == 422 and "valid e-mail address" in response.get_data(as_text=True)
+
+
+def test_the_inbound_log_costs_the_same_for_5_and_50_messages_and_its_swap_costs_less(client, auth, admin,
+                                                                                      count_queries):
+    auth.login(admin.email)
+
+    def cost(headers=None):
+        with count_queries() as counter:
+            assert client.get("/admin/mail", headers=headers or {}).status_code == 200
+        return counter.count
+
+    for n in range(5):
+        inbound.ingest(raw_mail(subject=f"Message {n}"), "pipe")
+    few, few_swap = cost(), cost({"HX-Request": "true"})
+    for n in range(45):
+        inbound.ingest(raw_mail(subject=f"More {n}"), "pipe")
+    assert cost() == few and cost({"HX-Request": "true"}) == few_swap
+    assert few_swap < few  # the swap skips the warnings above the list

@@ -6,7 +6,6 @@ from . import schemas as s
 from . import serializers as out
 from .core import operation, list_meta
 from .errors import ApiError
-from ..services.permissions import require_admin
 
 TAG = "Inbound e-mail"
 
@@ -19,13 +18,12 @@ def receive_email(actor):
     It goes through the same steps as mail fetched from the IMAP mailbox: duplicate, auto-reply, threading, new
     ticket. The answer is its log entry; an `error` outcome can be retried later, nothing of it is half-made.
     """
-    require_admin(actor)
     if request.mimetype != "message/rfc822":
         raise ApiError(400, "Send the raw message with Content-Type: message/rfc822.")
     raw = request.get_data(cache=False)
     if not raw.strip():
         raise ApiError(422, "The body is empty: send the raw message.", [("body", "Send the raw message.")])
-    return s.InboundEmailResponse(data=out.inbound_email(inbound.ingest(raw, "api")))
+    return s.InboundEmailResponse(data=out.inbound_email(inbound.submit(actor, raw)))
 
 
 @operation("GET", "/inbound/email", tag=TAG, summary="The inbound e-mail log (admins)", query=s.InboundListQuery,

@@ -40,7 +40,9 @@ def test_the_admin_filters_the_inbound_log_and_back_works(live_server, live_app,
     page.wait_for_url("**/admin/mail?outcome=ignored")
     assert "Away until Monday" in page.inner_text("#mail-list")
     assert "Printer jam" not in page.inner_text("#mail-list")
+    assert page.inner_text(".outcome-tabs [aria-current]").startswith("Ignored")
     page.go_back()
     page.wait_for_url("**/admin/mail")
     page.wait_for_selector("#mail-list >> text=Printer jam")
+    assert page.inner_text(".outcome-tabs [aria-current]").startswith("All")
     assert not page.js_errors
