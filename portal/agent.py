@@ -106,14 +106,15 @@ def _queue_page(args, notice=None, errors=None, status=200):
         categories=args.getlist("category"),
         tags=args.getlist("tag"),
         search=args.get("q", ""),
-        sort=args.get("sort", "updated"),
-        direction=args.get("dir", "desc"),
+        sort=args.get("sort"),
+        direction=args.get("dir"),
     )
     views = queue.views(current_user)
     errors = dict(errors or {})
-    view_key, page = state["view"] or queue.DEFAULT_VIEW, None
+    view_key, page, sort = state["view"] or queue.DEFAULT_VIEW, None, ("updated", "desc")
     try:
         view_key, flt = queue.queue_filter(current_user, **state)
+        sort = queue.sort_of(flt)
         page = queue.list_queue(current_user, flt, cursor=request.args.get("cursor") or None, limit=PAGE_SIZE)
     except ValidationError as error:
         errors.update(error.errors)
@@ -130,6 +131,7 @@ def _queue_page(args, notice=None, errors=None, status=200):
         args=args,
         link_args=link_args,
         queue_query=urlencode(list(args.items(multi=True))),
+        sort=sort,
         options=queue.filter_options(current_user),
         statuses=STATUSES,
         priorities=PRIORITIES,

@@ -5,7 +5,7 @@ from datetime import timedelta
 import click
 
 from . import counts, notifications, search
-from .db import db, write
+from .db import add_missing_columns, db, write
 from .models import ALL_MODELS, Category, Collection, FieldChange, Message, Tag, Ticket, User, utcnow
 from .services import accounts, attachments, help_center, tickets
 from .services.errors import ServiceError
@@ -28,6 +28,7 @@ DEMO_CUSTOMER = "carol@example.com"
 def init_db():
     """Create every table and index that is missing, and the default categories. Safe to run again."""
     with db.connection_context():
+        add_missing_columns(ALL_MODELS)
         db.create_tables(ALL_MODELS, safe=True)
         search.create_tables()
         counts.install()

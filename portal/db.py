@@ -1,6 +1,7 @@
 """The database proxy, per-request connections, SQLite pragmas and the one write-transaction helper."""
 from peewee import DatabaseProxy, SqliteDatabase
 from playhouse.db_url import connect
+from playhouse.migrate import SchemaMigrator, migrate
 
 db = DatabaseProxy()
 
@@ -30,6 +31,27 @@ def write():
     if is_sqlite():
         return db.atomic(lock_type="IMMEDIATE")
     return db.atomic()
+
+
+def add_missing_columns(models):
+    """Create the tables a newer release added and add the columns it gave existing tables (each nullable or with a
+    default), so an upgrade keeps its data; indexes are left to create_tables."""
+    existing_tables = set(db.get_tables())
+    db.create_tables([m for m in models if m._meta.table_name not in existing_tables], safe=True)
+    migrator = SchemaMigrator.from_database(db.obj)
+    operations = []
+    for model in models:
+        table = model._meta.table_name
+        if table not in existing_tables:
+            continue
+        present = {column.name for column in db.get_columns(table)}
+        for field in model._meta.sorted_fields:
+            if field.column_name not in present:
+                operations.append(migrator.add_column(table, field.column_name, field))
+    if operations:
+        with db.atomic():
+            migrate(*operations)
+    return len(operations)
 
 
 def init_app(app):

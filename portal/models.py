@@ -85,6 +85,19 @@ class Tag(BaseModel):
     color = CharField(max_length=7, default="#64748b")
 
 
+class SlaPolicy(BaseModel):
+    """A promise of how fast tickets of some priorities and categories get a first answer and a resolution."""
+
+    name = CharField(max_length=120)
+    priorities = TextField(default="")  # comma-separated priority names; empty: any
+    categories = TextField(default="")  # comma-separated category slugs; empty: any
+    first_response_minutes = IntegerField(null=True)
+    resolution_minutes = IntegerField(null=True)
+    business_hours = TextField(null=True)  # JSON {"timezone": ..., "days": {"mon": ["09:00", "17:00"], ...}}; null: 24/7
+    position = IntegerField(default=0)
+    created_at = DateTimeField(default=utcnow)
+
+
 class Ticket(BaseModel):
     subject = CharField(max_length=250)
     status = CharField(max_length=16, default="open")
@@ -107,6 +120,17 @@ class Ticket(BaseModel):
     deleted_at = DateTimeField(null=True)
     access_key_hash = CharField(max_length=64, null=True, unique=True)
     submission_key = CharField(max_length=64, null=True, unique=True)  # makes a double-submitted form idempotent
+    # Service level (see services/sla.py): the policy that applied when priority or category last changed, the two
+    # promised times, and `due_at`, the next of them still pending while the clock runs (null while it is paused or
+    # nothing is pending), which the queue sorts and filters by.
+    sla_policy = ForeignKeyField(SlaPolicy, null=True, on_delete="SET NULL")
+    first_response_due_at = DateTimeField(null=True)
+    resolution_due_at = DateTimeField(null=True)
+    due_at = DateTimeField(null=True)
+    sla_paused_at = DateTimeField(null=True)  # when the clock stopped (waiting, resolved, closed)
+    sla_paused_minutes = IntegerField(default=0)  # working minutes spent paused: added to both targets
+    sla_breached_at = DateTimeField(null=True)  # when a promised time was first missed
+    sla_alerts = IntegerField(default=0)  # breaches already announced: 1 first response, 2 resolution
 
     class Meta:
         indexes = (
@@ -115,6 +139,9 @@ class Ticket(BaseModel):
             (("assignee", "status", "updated_at"), False),
             (("category", "status", "updated_at"), False),
             (("deleted_at", "updated_at"), False),
+            (("due_at",), False),
+            (("created_at",), False),
+            (("resolved_at",), False),
         )
 
     @property
@@ -305,10 +332,59 @@ class JobFailure(BaseModel):
     at = DateTimeField(default=utcnow)
 
 
+RATING_SCORES = ("good", "bad")
+
+
+class Rating(BaseModel):
+    """The customer's answer to "How did we do?" for one ticket."""
+
+    ticket = ForeignKeyField(Ticket, unique=True, backref="ratings", on_delete="CASCADE")
+    score = CharField(max_length=4)
+    comment = TextField(default="")
+    rated_at = DateTimeField(default=utcnow, index=True)
+
+
+WEBHOOK_EVENTS = ("ticket.created", "ticket.updated", "message.created", "ticket.rated")
+
+
+class Webhook(BaseModel):
+    """A staff system that hears what happens on the desk: signed POSTs to `url` for the chosen events."""
+
+    url = CharField(max_length=2000)
+    events = TextField(default="")  # comma-separated event types
+    secret = CharField(max_length=100)  # "whsec_" + base64; kept to sign deliveries, shown once
+    active = BooleanField(default=True)
+    description = CharField(max_length=200, default="")
+    consecutive_failures = IntegerField(default=0)
+    disabled_reason = TextField(default="")
+    created_at = DateTimeField(default=utcnow)
+
+
+class WebhookDelivery(BaseModel):
+    """One event sent (or being sent) to one webhook, with the outcome of its latest attempt."""
+
+    webhook = ForeignKeyField(Webhook, backref="deliveries", on_delete="CASCADE")
+    event_id = CharField(max_length=64)  # the webhook-id header: the same on every attempt
+    event_type = CharField(max_length=32)
+    payload = TextField()
+    status = CharField(max_length=16, default="pending")  # pending, delivered, failed
+    attempts = IntegerField(default=0)
+    next_attempt_at = DateTimeField(default=utcnow)
+    response_code = IntegerField(null=True)
+    duration_ms = IntegerField(null=True)
+    last_error = TextField(default="")
+    created_at = DateTimeField(default=utcnow)
+    delivered_at = DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("webhook", "created_at"), False), (("status", "next_attempt_at"), False))
+
+
 ALL_MODELS = [
     User,
     Category,
     Tag,
+    SlaPolicy,
     Ticket,
     TicketTag,
     Message,
@@ -323,4 +399,7 @@ ALL_MODELS = [
     InboundEmail,
     OutgoingMail,
     JobFailure,
+    Rating,
+    Webhook,
+    WebhookDelivery,
 ]

@@ -5,6 +5,7 @@ from flask import current_app, request, url_for
 from markupsafe import Markup
 
 from .models import utcnow
+from .services import sla
 
 STATUS_LABELS = {
     "open": "Open",
@@ -43,6 +44,28 @@ def timestamp(value):
     return Markup('<time datetime="{}" title="{}">{}</time>').format(iso, exact, relative_time(value))
 
 
+def _span(minutes):
+    minutes = max(int(minutes), 1)
+    if minutes < 60:
+        return f"{minutes} min"
+    if minutes < 48 * 60:
+        return f"{minutes // 60} h" + (f" {minutes % 60} min" if minutes < 600 and minutes % 60 else "")
+    return f"{minutes // 1440} d"
+
+
+def due_badge(ticket):
+    """The queue's service-level badge: overdue (red), due within the hour (amber) or due later (quiet)."""
+    badge = sla.badge(ticket)
+    if badge is None:
+        return ""
+    kind, due = badge
+    minutes = (due - utcnow()).total_seconds() / 60
+    what = "First response" if ticket.first_response_at is None and due == ticket.first_response_due_at else "Resolution"
+    title = f"{what} due {due.strftime('%d %b %Y, %H:%M UTC')}"
+    text = f"Overdue {_span(-minutes)}" if kind == "overdue" else f"Due in {_span(minutes)}"
+    return Markup('<span class="due due-{}" title="{}">{}</span>').format(kind.replace("_", "-"), title, text)
+
+
 def status_label(status):
     return STATUS_LABELS.get(status, status)
 
@@ -78,6 +101,7 @@ def init_app(app):
     app.jinja_env.filters["reltime"] = relative_time
     app.jinja_env.filters["status_label"] = status_label
     app.jinja_env.filters["filesize"] = filesize
+    app.jinja_env.filters["due_badge"] = due_badge
     app.jinja_env.globals["url_with"] = url_with
     app.jinja_env.globals["url_for_safe"] = url_for_safe
     app.jinja_env.globals["STATUS_LABELS"] = STATUS_LABELS

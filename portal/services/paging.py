@@ -44,7 +44,8 @@ def decode_cursor(cursor):
     kind, value, last_id = values
     if not isinstance(kind, str) or isinstance(last_id, bool) or not isinstance(last_id, int):
         raise _bad_cursor()
-    if not (0 <= last_id <= MAX_ID) or not isinstance(value, (str, int)) or isinstance(value, bool):
+    # A null sort value marks the undated tail of a list sorted by a nullable column (due times).
+    if not (0 <= last_id <= MAX_ID) or not isinstance(value, (str, int, type(None))) or isinstance(value, bool):
         raise _bad_cursor()
     if isinstance(value, int) and abs(value) > MAX_ID:
         raise _bad_cursor()

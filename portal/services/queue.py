@@ -6,12 +6,12 @@ from peewee import JOIN
 from ..counts import live_counts
 from ..db import write
 from ..models import OPEN_STATUSES, PRIORITIES, STATUSES, Category, Tag, Ticket, utcnow
-from . import tickets
+from . import sla, tickets
 from .errors import NotFound, ValidationError
 from .permissions import check_ticket, require_staff
 
 DEFAULT_VIEW = "open"
-SORTS = {"updated": "updated_at", "created": "created_at", "priority": "priority"}
+SORTS = {"updated": "updated_at", "created": "created_at", "priority": "priority", "due": "due_at"}
 MAX_BULK = 100
 
 
@@ -30,6 +30,8 @@ FIXED_VIEWS = (
     ("mine", "My open"),
     ("unassigned", "Unassigned"),
     ("open", "All open"),
+    ("overdue", "Overdue"),
+    ("due_soon", "Due soon"),
     ("waiting", "Waiting"),
     ("resolved", "Resolved"),
     ("closed", "Closed"),
@@ -44,6 +46,10 @@ def view_filter(actor, key):
         "mine": tickets.TicketFilter(statuses=list(OPEN_STATUSES), assignee="me"),
         "unassigned": tickets.TicketFilter(statuses=list(OPEN_STATUSES), assignee="none"),
         "open": tickets.TicketFilter(statuses=list(OPEN_STATUSES)),
+        "overdue": tickets.TicketFilter(statuses=list(OPEN_STATUSES), sla="overdue", order_by="due_at",
+                                        order_dir="asc"),
+        "due_soon": tickets.TicketFilter(statuses=list(OPEN_STATUSES), sla="due_soon", order_by="due_at",
+                                         order_dir="asc"),
         "waiting": tickets.TicketFilter(statuses=["waiting"]),
         "resolved": tickets.TicketFilter(statuses=["resolved"]),
         "closed": tickets.TicketFilter(statuses=["closed"]),
@@ -70,23 +76,34 @@ def views(actor):
             by_category[category_id] = by_category.get(category_id, 0) + n
         if status in ("waiting", "resolved", "closed"):
             counts[status] += n
+    counts["overdue"], counts["due_soon"] = sla.due_counts()
     result = [View(key, label, counts[key]) for key, label in FIXED_VIEWS]
     for category in tickets.categories():
         result.append(View(CATEGORY_PREFIX + category.slug, category.name, by_category.get(category.id, 0), "category"))
     return result
 
 
+def sort_of(flt):
+    """The queue's (sort, direction) names for a filter: what the sort controls show as chosen."""
+    return next(name for name, column in SORTS.items() if column == flt.order_by), flt.order_dir
+
+
 def queue_filter(actor, view=None, statuses=None, priorities=None, assignee=None, categories=None, tags=None,
-                 search="", sort="updated", direction="desc"):
+                 search="", sort=None, direction=None):
     """The view's filter with the agent's own choices laid over it: a field the agent set replaces the view's.
 
-    Returns (view key, TicketFilter). :raises ValidationError: for an unknown sort.
+    Without a sort or direction, the view's own applies (due time first for the service-level views, else the
+    latest update). Returns (view key, TicketFilter). :raises ValidationError: for an unknown sort.
     """
     key = view or DEFAULT_VIEW
     flt = view_filter(actor, key)
-    if sort not in SORTS:
+    if sort and sort not in SORTS:
         raise ValidationError({"sort": f"Sort by one of: {', '.join(SORTS)}."})
-    overrides = {"order_by": SORTS[sort], "order_dir": direction, "search": (search or "").strip()[:200]}
+    overrides = {"search": (search or "").strip()[:200]}
+    if sort:
+        overrides["order_by"] = SORTS[sort]
+    if direction:
+        overrides["order_dir"] = direction
     if statuses:
         overrides["statuses"] = list(statuses)
     if priorities:
@@ -192,4 +209,6 @@ def bulk_update(actor, ticket_ids, assignee_id=None, status=None, priority=None,
                 per_ticket["tags"] = names + [tag]
             if per_ticket and tickets._apply_changes(ticket, actor, per_ticket, now):
                 changed += 1
+    for ticket in rows:
+        tickets.announce_changes(ticket, actor)
     return changed

@@ -39,3 +39,11 @@ ticket_created = _events.signal("ticket-created")
 mail_refused = _events.signal("mail-refused")
 # sender: the customer User; kwargs: links [(ticket, key)]: fresh private links asked for at /t/resend
 links_renewed = _events.signal("links-renewed")
+# sender: the new Message, a public reply or an internal note; kwargs: ticket, actor
+message_added = _events.signal("message-added")
+# sender: the Ticket; kwargs: actor (None for the system), changes [(field, old, new)] as written to its history
+ticket_updated = _events.signal("ticket-updated")
+# sender: the Rating (new or changed); kwargs: ticket
+ticket_rated = _events.signal("ticket-rated")
+# sender: the Ticket; kwargs: target ("first_response" or "resolution"): a promised time just passed, noticed once
+sla_breached = _events.signal("sla-breached")

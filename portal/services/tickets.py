@@ -24,7 +24,7 @@ from ..models import (
     User,
     utcnow,
 )
-from . import attachments, rich_text, signals
+from . import attachments, rich_text, signals, sla
 from .accounts import check_contact_fields, check_length, normalize_email
 from .errors import Conflict, NotFound, ServiceError, ValidationError
 from .paging import Page, decode_cursor, encode_cursor
@@ -104,7 +104,15 @@ def _record(ticket, actor, field_name, old, new, at):
     old = None if old is None else str(old)
     new = None if new is None else str(new)
     FieldChange.create(ticket=ticket, field=field_name, old_value=old, new_value=new, actor=actor, at=at)
+    ticket.__dict__.setdefault("changes_made", []).append((field_name, old, new))
     _add_message(ticket, "event", actor, _event_text(actor, field_name, old, new), is_public=field_name == "status", at=at)
+
+
+def announce_changes(ticket, actor):
+    """Tell subscribers (webhooks) what an operation changed on a ticket, once, after its transaction."""
+    changes = ticket.__dict__.pop("changes_made", None)
+    if changes:
+        signals.announce(signals.ticket_updated, ticket, actor=actor, changes=changes)
 
 
 def _set_status(ticket, status, actor, at):
@@ -116,6 +124,7 @@ def _set_status(ticket, status, actor, at):
         ticket.resolved_at = at
     if status == "closed":
         ticket.closed_at = at
+    sla.status_changed(ticket, old, status, at)
     _record(ticket, actor, "status", old, status, at)
 
 
@@ -219,6 +228,7 @@ def create_ticket(
             ticket.customer_last_read_at = now
         else:
             ticket.last_agent_message_at = now
+        sla.start(ticket, now)
         ticket.save()
         _attach(actor, message, attachment_ids)
         if tags and staff:
@@ -299,6 +309,8 @@ def _open_contact_ticket(name, email, subject, body, category_row, company, phon
             access_key_hash=_digest(key),
             submission_key=_digest(f"contact:{submission_key}") if submission_key else None,
         )
+        sla.start(ticket, now)
+        ticket.save()
         message = _add_message(ticket, "reply", customer, body, at=now)
         if attachment_ids and uploader is not None:
             _attach(uploader, message, attachment_ids)
@@ -369,6 +381,7 @@ class TicketFilter:
     customer_id: int | None = None
     tags: list = field(default_factory=list)  # names, all of
     search: str = ""
+    sla: str = ""  # breached, due_soon or overdue (see services/sla.py)
     order_by: str = "updated_at"
     order_dir: str = "desc"
     deleted: bool = False
@@ -378,7 +391,9 @@ ORDER_FIELDS = {
     "updated_at": Ticket.updated_at,
     "created_at": Ticket.created_at,
     "priority": Ticket.priority_rank,
+    "due_at": Ticket.due_at,  # tickets with nothing due come last, either way
 }
+SLA_FILTERS = ("breached", "due_soon", "overdue")
 
 
 def _visible_tickets(actor, flt):
@@ -409,8 +424,12 @@ def _apply_filters(query, actor, flt):
         errors["order_by"] = f"Sort by one of: {', '.join(ORDER_FIELDS)}."
     if flt.order_dir not in ("asc", "desc"):
         errors["order_dir"] = "Sort direction is asc or desc."
+    if flt.sla and flt.sla not in SLA_FILTERS:
+        errors["sla"] = "Service-level filters are breached and due_soon."
     if errors:
         raise ValidationError(errors)
+    if flt.sla:
+        query = query.where(sla.filter_expression(flt.sla))
     if statuses:
         query = query.where(Ticket.status.in_(statuses))
     if priorities:
@@ -451,7 +470,7 @@ def _apply_filters(query, actor, flt):
 
 def _cursor_value(ticket, order_by):
     value = getattr(ticket, ORDER_FIELDS[order_by].name)
-    return value.isoformat() if isinstance(value, datetime) else value
+    return value.isoformat() if isinstance(value, datetime) else value  # None: an undated due_at
 
 
 def list_tickets(actor, flt=None, cursor=None, limit=25):
@@ -479,11 +498,23 @@ def list_tickets(actor, flt=None, cursor=None, limit=25):
                 value = datetime.fromisoformat(value)
             except ValueError:
                 raise ValidationError({"cursor": "This cursor is not valid; start again from the first page."})
-        if descending:
-            query = query.where((column < value) | ((column == value) & (Ticket.id < last_id)))
+        if value is None and order_by != "due_at":
+            raise ValidationError({"cursor": "This cursor is not valid; start again from the first page."})
+        after_id = (Ticket.id < last_id) if descending else (Ticket.id > last_id)
+        if value is None:
+            # Past the last dated row: only the undated ones (which sort last) remain.
+            query = query.where(column.is_null(), after_id)
         else:
-            query = query.where((column > value) | ((column == value) & (Ticket.id > last_id)))
-    ordering = [column.desc(), Ticket.id.desc()] if descending else [column.asc(), Ticket.id.asc()]
+            beyond = (column < value) if descending else (column > value)
+            condition = beyond | ((column == value) & after_id)
+            if order_by == "due_at":
+                condition = condition | column.is_null()
+            query = query.where(condition)
+    if flt.order_by == "due_at":
+        ordering = [column.desc(nulls="LAST") if descending else column.asc(nulls="LAST")]
+    else:
+        ordering = [column.desc() if descending else column.asc()]
+    ordering.append(Ticket.id.desc() if descending else Ticket.id.asc())
 
     rows = (
         query.select(Ticket, Customer, Assignee, Category)
@@ -634,24 +665,26 @@ def reply(actor, ticket_id, body, internal=False, status=None, attachment_ids=No
         if internal:
             if status:
                 _set_status(ticket, status, actor, now)
-            ticket.updated_at = now
-            ticket.save()
-            return message
-        ticket.message_count += 1
-        if staff:
-            ticket.last_agent_message_at = now
-            if ticket.first_response_at is None and ticket.customer_id != author.id:
-                ticket.first_response_at = now
-            if status:
-                _set_status(ticket, status, actor, now)
         else:
-            ticket.last_customer_message_at = now
-            ticket.customer_last_read_at = now
-            if ticket.status in ("waiting", "resolved", "closed"):
-                _set_status(ticket, "open", author, now)
+            ticket.message_count += 1
+            if staff:
+                ticket.last_agent_message_at = now
+                if ticket.first_response_at is None and ticket.customer_id != author.id:
+                    ticket.first_response_at = now
+                    sla.first_response_given(ticket, now)
+                if status:
+                    _set_status(ticket, status, actor, now)
+            else:
+                ticket.last_customer_message_at = now
+                ticket.customer_last_read_at = now
+                if ticket.status in ("waiting", "resolved", "closed"):
+                    _set_status(ticket, "open", author, now)
         ticket.updated_at = now
         ticket.save()
-    signals.announce(signals.reply_added, message, ticket=ticket, actor=actor)
+    if not internal:
+        signals.announce(signals.reply_added, message, ticket=ticket, actor=actor)
+    signals.announce(signals.message_added, message, ticket=ticket, actor=actor)
+    announce_changes(ticket, author)
     return message
 
 
@@ -666,6 +699,7 @@ def close_ticket(actor, ticket_id):
         _set_status(ticket, "closed", _author_of(actor), now)
         ticket.updated_at = now
         ticket.save()
+    announce_changes(ticket, _author_of(actor))
     return ticket
 
 
@@ -685,6 +719,7 @@ def reopen_ticket(actor, ticket_id):
         _set_status(ticket, "open", _author_of(actor), now)
         ticket.updated_at = now
         ticket.save()
+    announce_changes(ticket, _author_of(actor))
     return ticket
 
 
@@ -771,6 +806,7 @@ def update_ticket(actor, ticket_id, **changes):
         ticket = Ticket.get_or_none(Ticket.id == ticket_id)
         check_ticket(actor, ticket)
         _apply_changes(ticket, actor, changes, utcnow())
+    announce_changes(ticket, actor)
     return get_ticket(actor, ticket_id)
 
 
@@ -800,7 +836,7 @@ def _apply_changes(ticket, actor, changes, now):
     if errors:
         raise ValidationError(errors)
 
-    changed = False
+    changed = terms_changed = False
     if "subject" in changes and changes["subject"] != ticket.subject:
         _record(ticket, actor, "subject", ticket.subject, changes["subject"], now)
         ticket.subject = changes["subject"]
@@ -810,14 +846,14 @@ def _apply_changes(ticket, actor, changes, now):
         _record(ticket, actor, "priority", ticket.priority, changes["priority"], now)
         ticket.priority = changes["priority"]
         ticket.priority_rank = PRIORITY_RANK[ticket.priority]
-        changed = True
+        changed = terms_changed = True
     if "category" in changes:
         new_id = category.id if category else None
         if new_id != ticket.category_id:
             old = ticket.category.slug if ticket.category_id else None
             _record(ticket, actor, "category", old, category.slug if category else None, now)
             ticket.category = category
-            changed = True
+            changed = terms_changed = True
     if "assignee_id" in changes:
         new_id = assignee.id if assignee else None
         if new_id != ticket.assignee_id:
@@ -825,6 +861,8 @@ def _apply_changes(ticket, actor, changes, now):
             _record(ticket, actor, "assignee", old, assignee.name if assignee else None, now)
             ticket.assignee = assignee
             changed = True
+    if terms_changed:
+        sla.terms_changed(ticket, now)
     if "tags" in changes:
         old_names, new_names = _replace_tags(ticket, changes["tags"] or [])
         if old_names != new_names:
