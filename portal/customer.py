@@ -4,11 +4,11 @@ from flask_login import current_user, login_required
 
 from .extensions import limiter
 from .forms import (
-    ActionForm, ReplyForm, TicketForm, category_choices, discard_uploads, show_errors, upload_attachments,
+    ActionForm, RatingForm, ReplyForm, TicketForm, category_choices, discard_uploads, show_errors, upload_attachments,
 )
 from .htmx import redirect_to, render
 from .models import STATUSES
-from .services import help_center, tickets
+from .services import help_center, ratings, tickets
 from .services.errors import Conflict, ValidationError
 
 bp = Blueprint("customer", __name__, url_prefix="/tickets")
@@ -80,10 +80,11 @@ def _new_ticket_page(form, status):
     return render("customer/tickets/new.html", form=form, suggestions=suggestions, status=status)
 
 
-def _ticket_page(ticket_id, form=None, status=200):
+def _ticket_page(ticket_id, form=None, status=200, rating_form=None):
     ticket = tickets.get_ticket(current_user, ticket_id)
     messages = tickets.thread(current_user, ticket)
     tickets.mark_read(current_user, ticket)
+    rating = ratings.rating_of(ticket)
     return render(
         "customer/tickets/show.html",
         fragment="shared/_conversation.html",
@@ -93,6 +94,10 @@ def _ticket_page(ticket_id, form=None, status=200):
         action_form=ActionForm(),
         reply_url=url_for("customer.reply", ticket_id=ticket.id),
         viewer="customer",
+        rating=rating,
+        can_rate=ratings.can_rate(ticket, rating),
+        rating_form=rating_form or RatingForm(formdata=None),
+        rate_url=url_for("customer.rate", ticket_id=ticket.id),
         status=status,
     )
 
@@ -127,6 +132,27 @@ def reply(ticket_id):
             return redirect(url_for("customer.show", ticket_id=ticket_id), code=303)
         return _ticket_page(ticket_id)
     return _ticket_page(ticket_id, form, 422)
+
+
+@bp.route("/<int:ticket_id>/rating", methods=["POST"])
+@limiter.limit("30 per minute")
+def rate(ticket_id):
+    """Answer "How did we do?" on my resolved ticket; htmx gets the conversation back with the answer in it."""
+    form = RatingForm()
+    if not form.validate_on_submit():
+        return _ticket_page(ticket_id, status=422, rating_form=form)
+    try:
+        ratings.rate(current_user, ticket_id, form.score.data, form.comment.data or "")
+    except ValidationError as error:
+        show_errors(form, error)
+        return _ticket_page(ticket_id, status=422, rating_form=form)
+    except Conflict as error:
+        form.form_errors.append(error.message)
+        return _ticket_page(ticket_id, status=409, rating_form=form)
+    if not request.htmx:
+        flash("Thank you for your answer.", "success")
+        return redirect(url_for("customer.show", ticket_id=ticket_id), code=303)
+    return _ticket_page(ticket_id, rating_form=RatingForm(formdata=None))
 
 
 def _change_state(ticket_id, change, done_message):

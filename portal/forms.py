@@ -81,6 +81,13 @@ class ReplyForm(FlaskForm):
     attachments = MultipleFileField("Attach files")
 
 
+class RatingForm(FlaskForm):
+    """ "How did we do?": the pressed button carries the score, the comment is optional."""
+
+    score = HiddenField()
+    comment = TextAreaField("Anything you would like to tell us? (optional)", render_kw={"rows": 2, "maxlength": 2000})
+
+
 class ArticleForm(FlaskForm):
     title = StringField("Title", render_kw={"required": True, "maxlength": 200})
     slug = StringField(

@@ -122,6 +122,17 @@ def poll_mailbox():
         log.info("mailbox: %d message(s) taken in", len(entries))
 
 
+@job(crontab(minute="*"))
+def watch_service_levels():
+    """Every minute: mark tickets whose promised time just passed and tell their assignee (or the admins), once."""
+    from .services import sla
+
+    with huey.lock_task("watch-service-levels"):
+        breached = sla.sweep_breaches()
+    if breached:
+        log.info("service levels: %d ticket(s) just missed a promised time", breached)
+
+
 @job(crontab(minute="17", hour="3"))
 def sweep_uploads():
     """Delete uploads that were never attached to a message, and long-delivered mail, once a day."""
@@ -130,6 +141,33 @@ def sweep_uploads():
     removed = attachments.sweep_stale(attachments.STALE_AFTER)
     forgotten = mail.forget_sent()
     log.info("swept %d unattached uploads and %d delivered messages", removed, forgotten)
+
+
+@job()
+def deliver_webhook(delivery_id):
+    """Make one attempt at a webhook delivery; after a failure, come back when its next try is due."""
+    from .services import webhooks
+
+    delay = webhooks.deliver(delivery_id)
+    if delay is not None:
+        deliver_webhook.schedule((delivery_id,), delay=delay.total_seconds())
+
+
+@job(crontab(minute="*/5"))
+def resume_webhooks():
+    """Hand out again the webhook deliveries whose time has come but whose job was lost (a worker stopped or died)."""
+    from .services import webhooks
+
+    for delivery_id in webhooks.due_deliveries():
+        deliver_webhook(delivery_id)
+
+
+@job(crontab(minute="41", hour="3"))
+def sweep_webhook_log():
+    """Forget finished webhook deliveries older than 30 days, once a day."""
+    from .services import webhooks
+
+    log.info("forgot %d old webhook deliveries", webhooks.forget_old())
 
 
 def run_worker(workers=2):

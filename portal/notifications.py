@@ -10,7 +10,7 @@ from contextvars import ContextVar
 
 from .emails import external_url, site_name
 from .mail.parse import DESK_MARKER as REPLY_ABOVE  # the line above which an answer by mail is read
-from .services import mail, signals
+from .services import mail, ratings, signals, sla
 
 _muted = ContextVar("notifications_muted", default=False)
 
@@ -98,9 +98,44 @@ def on_links_renewed(customer, links):
     )
 
 
+def on_ticket_updated(ticket, actor, changes):
+    """Resolved: ask the customer "How did we do?" with two one-click links (unless they already answered)."""
+    if _muted.get() or not any(field == "status" and new == "resolved" for field, _, new in changes):
+        return
+    if ratings.rating_of(ticket) is not None:
+        return
+    good = external_url("public.rate", token=ratings.link_token(ticket, "good"))
+    bad = external_url("public.rate", token=ratings.link_token(ticket, "bad"))
+    _to_customer(
+        ticket,
+        f"We marked ticket #{ticket.id} as resolved. {ratings.QUESTION} One click is enough:\n\n"
+        f"Good, I'm satisfied:\n{good}\n\nBad, I'm not satisfied:\n{bad}\n\n"
+        "If something is still not right, just reply: the ticket opens again.",
+    )
+
+
+def on_sla_breached(ticket, target):
+    """A promised time passed: the assignee hears of it, or every admin when nobody is assigned."""
+    if _muted.get():
+        return
+    what = "first response" if target == "first_response" else "resolution"
+    due = ticket.first_response_due_at if target == "first_response" else ticket.resolution_due_at
+    link = external_url("agent.show", ticket_id=ticket.id)
+    for person in sla.breach_recipients(ticket):
+        whose = "your ticket" if ticket.assignee_id == person.id else "an unassigned ticket"
+        mail.send(
+            person.email,
+            f"[#{ticket.id}] Overdue {what}: {ticket.subject}",
+            f"Hello {person.name},\n\nThe {what} promised on {whose}, #{ticket.id} “{ticket.subject}”, was due "
+            f"{due:%d %b %Y, %H:%M} UTC and has passed.\n\nOpen it: {link}\n",
+        )
+
+
 def init_app(app):
     # weak=False: the handlers are module functions, kept for the life of the process anyway.
     signals.reply_added.connect(on_reply, weak=False)
     signals.ticket_created.connect(on_ticket_created, weak=False)
     signals.mail_refused.connect(on_mail_refused, weak=False)
     signals.links_renewed.connect(on_links_renewed, weak=False)
+    signals.ticket_updated.connect(on_ticket_updated, weak=False)
+    signals.sla_breached.connect(on_sla_breached, weak=False)

@@ -4,12 +4,12 @@ from flask_login import current_user
 
 from .extensions import limiter
 from .forms import (
-    ContactForm, ReplyForm, ResendLinksForm, category_choices, discard_uploads, note_files_dropped, show_errors,
-    upload_attachments,
+    ContactForm, RatingForm, ReplyForm, ResendLinksForm, category_choices, discard_uploads, note_files_dropped,
+    show_errors, upload_attachments,
 )
 from .htmx import redirect_to, render
-from .services import help_center, tickets
-from .services.errors import Conflict, ValidationError
+from .services import help_center, ratings, tickets
+from .services.errors import Conflict, NotFound, ValidationError
 
 bp = Blueprint("public", __name__)
 
@@ -87,11 +87,12 @@ def resend_links():
     return render("public/resend.html", form=form, status=422 if form.is_submitted() else 200)
 
 
-def _guest_page(key, form=None, status=200):
+def _guest_page(key, form=None, status=200, rating_form=None):
     holder = tickets.key_holder(key)
     ticket = tickets.get_ticket(holder, holder.ticket_id)
     messages = tickets.thread(holder, ticket)
     tickets.mark_read(holder, ticket)
+    rating = ratings.rating_of(ticket)
     return render(
         "public/guest_ticket.html",
         fragment="shared/_conversation.html",
@@ -101,6 +102,10 @@ def _guest_page(key, form=None, status=200):
         reply_url=url_for("public.guest_reply", key=key),
         viewer="guest",
         guest_key=key,
+        rating=rating,
+        can_rate=ratings.can_rate(ticket, rating),
+        rating_form=rating_form or RatingForm(formdata=None),
+        rate_url=url_for("public.guest_rate", key=key),
         status=status,
     )
 
@@ -136,3 +141,60 @@ def guest_reply(key):
             return redirect(url_for("public.guest_ticket", key=key), code=303)
         return _guest_page(key)
     return _guest_page(key, form, 422)
+
+
+@bp.route("/t/<key>/rating", methods=["POST"])
+@limiter.limit("20 per minute")
+def guest_rate(key):
+    """Answer "How did we do?" through the secret link; the thread comes back with the answer in it."""
+    holder = tickets.key_holder(key)
+    form = RatingForm()
+    if not form.validate_on_submit():
+        return _guest_page(key, status=422, rating_form=form)
+    try:
+        ratings.rate(holder, holder.ticket_id, form.score.data, form.comment.data or "")
+    except ValidationError as error:
+        show_errors(form, error)
+        return _guest_page(key, status=422, rating_form=form)
+    except Conflict as error:
+        form.form_errors.append(error.message)
+        return _guest_page(key, status=409, rating_form=form)
+    if not request.htmx:
+        flash("Thank you for your answer.", "success")
+        return redirect(url_for("public.guest_ticket", key=key), code=303)
+    return _guest_page(key)
+
+
+@bp.route("/rate/<token>", methods=["GET", "POST"])
+@limiter.limit("30 per minute")
+def rate(token):
+    """A one-click rating link from the resolution e-mail: the click records the score, the page asks for a
+    comment. No sign-in: the signed link names the ticket, its customer and the score."""
+    form = RatingForm()
+    comment = None
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            form.form_errors.append("This form has expired; your rating is kept. Please send the comment again.")
+            return _rating_page(token, form, 400)
+        comment = form.comment.data or ""
+    try:
+        ticket, rating = ratings.rate_by_link(token, comment)
+    except NotFound as error:
+        return render("public/rating.html", problem=error.message, status=404)
+    except Conflict as error:
+        return render("public/rating.html", problem=error.message, status=409)
+    except ValidationError as error:
+        show_errors(form, error)
+        return _rating_page(token, form, 422)
+    if request.method == "POST":
+        flash("Thank you: your comment reached the team.", "success")
+        return redirect(url_for("public.rate", token=token), code=303)
+    form = RatingForm(formdata=None, data={"comment": rating.comment})
+    return render("public/rating.html", ticket=ticket, rating=rating, form=form, token=token,
+                  other_token=ratings.link_token(ticket, "bad" if rating.score == "good" else "good"))
+
+
+def _rating_page(token, form, status):
+    ticket, rating = ratings.link_state(token)
+    return render("public/rating.html", ticket=ticket, rating=rating, form=form, token=token, status=status,
+                  other_token=ratings.link_token(ticket, "bad" if rating and rating.score == "good" else "good"))

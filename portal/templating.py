@@ -5,7 +5,7 @@ from flask import current_app, request, url_for
 from markupsafe import Markup
 
 from .models import utcnow
-from .services import sla
+from .services import ratings, sla
 
 STATUS_LABELS = {
     "open": "Open",
@@ -21,6 +21,8 @@ def relative_time(value, now=None):
         return ""
     now = now or utcnow()
     seconds = int((now - value).total_seconds())
+    if seconds < -45:  # a due time still ahead
+        return f"in {_span(-seconds / 60)}"
     if seconds < 45:
         return "just now"
     minutes = seconds // 60
@@ -96,12 +98,19 @@ def filesize(n):
         n /= 1024
 
 
+def service_level(ticket):
+    """The ticket's service-level state for the agent's side panel (None without a policy)."""
+    return sla.state(ticket)
+
+
 def init_app(app):
     app.jinja_env.filters["timestamp"] = timestamp
     app.jinja_env.filters["reltime"] = relative_time
     app.jinja_env.filters["status_label"] = status_label
     app.jinja_env.filters["filesize"] = filesize
     app.jinja_env.filters["due_badge"] = due_badge
+    app.jinja_env.filters["service_level"] = service_level
+    app.jinja_env.filters["rating"] = ratings.rating_of
     app.jinja_env.globals["url_with"] = url_with
     app.jinja_env.globals["url_for_safe"] = url_for_safe
     app.jinja_env.globals["STATUS_LABELS"] = STATUS_LABELS

@@ -11,7 +11,8 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, WithJsonSchema, create_model
 
 from ..models import (
-    ARTICLE_STATUSES, CHANNELS, INBOUND_OUTCOMES, INBOUND_SOURCES, MESSAGE_KINDS, PRIORITIES, ROLES, STATUSES,
+    ARTICLE_STATUSES, CHANNELS, INBOUND_OUTCOMES, INBOUND_SOURCES, MESSAGE_KINDS, PRIORITIES, RATING_SCORES, ROLES,
+    STATUSES,
 )
 from ..services.paging import MAX_ID
 
@@ -124,6 +125,23 @@ class Category(Output):
     description: str
 
 
+class TicketSla(Output):
+    policy_id: int = Field(description="The SLA policy that applies (chosen when the ticket was filed or its "
+                           "priority or category last changed).")
+    first_response_due_at: Time | None
+    resolution_due_at: Time | None
+    due_at: Time | None = Field(description="The next promised time still pending; null while the clock is paused "
+                                "(waiting, resolved, closed) or nothing is pending.")
+    breached: bool = Field(description="A promised time was missed.")
+    paused: bool = Field(description="The clock is paused while the ticket waits on the customer.")
+
+
+class Rating(Output):
+    score: Literal[RATING_SCORES]
+    comment: str
+    rated_at: Time
+
+
 class Ticket(Output):
     id: int = Field(examples=[1042])
     subject: str
@@ -143,6 +161,8 @@ class Ticket(Output):
     first_response_at: Time | None
     resolved_at: Time | None
     closed_at: Time | None
+    sla: TicketSla | None = Field(description="Service level: null when no SLA policy applies.")
+    rating: Rating | None = Field(description="The customer's answer to \"How did we do?\", once given.")
 
 
 class Attachment(Output):
@@ -290,6 +310,7 @@ CollectionList = _list_envelope("CollectionList", Collection)
 InboundEmailResponse = _envelope("InboundEmailResponse", InboundEmail)
 InboundEmailList = _list_envelope("InboundEmailList", InboundEmail)
 LinksResentResponse = _envelope("LinksResentResponse", LinksResent)
+RatingResponse = _envelope("RatingResponse", Rating)
 
 
 # ------------------------------------------------------------------------------------------------------------ queries
@@ -314,7 +335,10 @@ class TicketListQuery(PageQuery):
     unassigned: bool = Field(None, description="true: only tickets nobody is assigned to (agents only).")
     tags: str = Field(None, max_length=500, description="Comma-separated tag names, all of (agents only).")
     search: str = Field(None, max_length=200, description="Words in the subject or the messages.")
-    order_by: Literal["created_at", "updated_at", "priority"] = "updated_at"
+    sla: Literal["breached", "due_soon"] = Field(
+        None, description="breached: a promised time was missed; due_soon: one falls due within the hour (agents).")
+    order_by: Literal["created_at", "updated_at", "priority", "due_at"] = Field(
+        "updated_at", description="due_at: the next promised time; tickets with nothing due come last.")
     order_dir: Literal["asc", "desc"] = "desc"
 
 
@@ -391,6 +415,11 @@ class TicketUpdate(Input):
                             "public replies (never notes) besides the customer.")
 
 
+class RatingCreate(Input):
+    score: Literal[RATING_SCORES]
+    comment: str = Field(None, max_length=2000, description="Optional words for the team; omitted: kept as it was.")
+
+
 class MessageCreate(Input):
     body: Body
     internal: bool = Field(False, description="Agents: an internal note the customer never sees.")
@@ -465,3 +494,136 @@ class AttachmentUpload(BaseModel):
     file: Annotated[object, WithJsonSchema({"type": "string", "format": "binary"})] = Field(
         description="The file; its name and type come from the part's headers."
     )
+
+
+# ----------------------------------------------------------------------------------------------------- SLA policies
+
+from ..services.business_hours import DAYS, MAX_MINUTES  # noqa: E402
+
+Day = Literal[DAYS]
+Clock = Annotated[str, Field(pattern=r"^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$", examples=["09:00"])]
+OpeningHours = Annotated[list[Clock], Field(min_length=2, max_length=2, description="Opening and closing time, "
+                                            "local, HH:MM (24:00 is midnight at the end of the day).",
+                                            examples=[["09:00", "17:00"]])]
+Minutes = Annotated[int, Field(ge=1, le=MAX_MINUTES), BeforeValidator(_integral)]
+Position = Annotated[int, Field(ge=0), BeforeValidator(_integral)]
+PolicyName = Annotated[str, Field(min_length=1, max_length=120, examples=["Urgent tickets"])]
+
+
+class BusinessHours(Input):
+    """The working week a policy's targets count in; days left out are days off."""
+
+    timezone: str = Field(min_length=1, max_length=64, description="An IANA time zone name.",
+                          examples=["Europe/Berlin"])
+    days: dict[Day, OpeningHours] = Field(min_length=1, description="Opening hours per weekday: mon ... sun.",
+                                          examples=[{"mon": ["09:00", "17:00"], "tue": ["09:00", "17:00"]}])
+
+
+class SlaPolicy(Output):
+    id: int
+    name: str
+    priorities: list[Priority] = Field(description="The priorities it takes; empty: any.")
+    categories: list[str] = Field(description="The category slugs it takes; empty: any.")
+    first_response_minutes: int | None = Field(description="Minutes (of working time, with business hours) to the "
+                                               "first public answer; null: no promise.")
+    resolution_minutes: int | None = Field(description="Minutes to resolution; null: no promise.")
+    business_hours: BusinessHours | None = Field(description="null: the clock runs 24/7.")
+    position: int = Field(description="Its place in the match order, from 0; the first matching policy applies.")
+
+
+SlaPolicyResponse = _envelope("SlaPolicyResponse", SlaPolicy)
+SlaPolicyList = _list_envelope("SlaPolicyList", SlaPolicy)
+
+
+class SlaPolicyCreate(Input):
+    name: PolicyName
+    priorities: list[Priority] = Field([], max_length=len(PRIORITIES), description="Each once; empty: any.")
+    categories: list[Slug] = Field([], max_length=200, description="Existing category slugs, each once; empty: any.")
+    first_response_minutes: Minutes | None = Field(None, description="At least one of the two targets is needed.")
+    resolution_minutes: Minutes | None = Field(None, description="No shorter than the first-response target.")
+    business_hours: BusinessHours | None = Field(None, description="null or left out: 24/7.")
+    position: Position = Field(None, description="0 is matched first; the policies from there on move down one. "
+                                                 "Left out (or past the end): last.")
+
+
+class SlaPolicyUpdate(Input):
+    name: PolicyName = None
+    priorities: list[Priority] = Field(None, max_length=len(PRIORITIES), description="Replaces the list.")
+    categories: list[Slug] = Field(None, max_length=200, description="Replaces the list.")
+    first_response_minutes: Minutes | None = Field(None, description="null clears it (one target must remain).")
+    resolution_minutes: Minutes | None = Field(None, description="null clears it (one target must remain).")
+    business_hours: BusinessHours | None = Field(None, description="null: 24/7.")
+    position: Position = Field(None, description="Moves the policy in the match order; the others make room.")
+
+
+# --------------------------------------------------------------------------------------------------------- webhooks
+
+from ..models import WEBHOOK_EVENTS  # noqa: E402
+from ..services.webhooks import DELIVERY_STATUSES, MAX_DESCRIPTION, MAX_URL  # noqa: E402
+
+WebhookEvent = Literal[WEBHOOK_EVENTS]
+WebhookUrl = Annotated[str, Field(min_length=1, max_length=MAX_URL, examples=["https://hooks.example.com/desk"],
+                                  description="An http(s) address that resolves to public IP addresses only "
+                                              "(unless the desk runs with WEBHOOK_ALLOW_PRIVATE=true).")]
+WebhookEvents = Annotated[list[WebhookEvent], Field(min_length=1, max_length=len(WEBHOOK_EVENTS),
+                                                    description="The events it receives.",
+                                                    examples=[["ticket.created", "message.created"]])]
+
+
+class Webhook(Output):
+    id: int
+    url: str
+    events: list[WebhookEvent]
+    active: bool = Field(description="false: nothing is sent (turned off by an admin, or after repeated failures).")
+    description: str
+    consecutive_failures: int = Field(description="Deliveries in a row that failed for good; at "
+                                                  "20 the webhook is turned off.")
+    disabled_reason: str | None = Field(description="Why the desk turned it off; null unless it did.")
+    created_at: Time
+
+
+class WebhookWithSecret(Webhook):
+    secret: str = Field(description="The signing secret (`whsec_` + base64), shown this once: keep it to verify "
+                                    "the `webhook-signature` header.", examples=["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"])
+
+
+class WebhookDelivery(Output):
+    id: int
+    webhook_id: int
+    event_id: str = Field(description="The `webhook-id` header and the body's `id`: the same on every attempt.")
+    event_type: WebhookEvent
+    status: Literal[DELIVERY_STATUSES] = Field(description="pending (waiting for its next try), delivered, or failed "
+                                                           "(every try failed).")
+    attempt: int = Field(description="How many tries so far.")
+    response_code: int | None = Field(description="The HTTP status of the latest try; null when there was no answer.")
+    duration_ms: int | None = Field(description="How long the latest try took, in milliseconds.")
+    error: str | None = Field(description="Why the latest try failed; null when it did not.")
+    next_attempt_at: Time | None = Field(description="When it is tried next; null unless pending.")
+    delivered_at: Time | None
+    created_at: Time
+
+
+WebhookResponse = _envelope("WebhookResponse", Webhook)
+WebhookCreatedResponse = _envelope("WebhookCreatedResponse", WebhookWithSecret)
+WebhookList = _list_envelope("WebhookList", Webhook)
+WebhookDeliveryResponse = _envelope("WebhookDeliveryResponse", WebhookDelivery)
+WebhookDeliveryList = _list_envelope("WebhookDeliveryList", WebhookDelivery)
+
+
+class WebhookDeliveryListQuery(PageQuery):
+    status: Literal[DELIVERY_STATUSES] = Field(None, description="Only deliveries in this state.")
+
+
+class WebhookCreate(Input):
+    url: WebhookUrl
+    events: WebhookEvents
+    description: str = Field("", max_length=MAX_DESCRIPTION, description="What it is for.")
+    active: bool = True
+
+
+class WebhookUpdate(Input):
+    url: WebhookUrl = None
+    events: WebhookEvents = None
+    description: str = Field(None, max_length=MAX_DESCRIPTION)
+    active: bool = Field(None, description="true turns it (back) on: its failure count starts again from zero and "
+                                           "deliveries left waiting go out.")

@@ -1,6 +1,7 @@
 """Database rows to API shapes. Only attributes the services already loaded are read: no query happens here."""
 from flask import url_for
 
+from ..services import ratings, sla
 from . import schemas as s
 
 
@@ -40,7 +41,18 @@ def _ticket_fields(row):
         first_response_at=row.first_response_at,
         resolved_at=row.resolved_at,
         closed_at=row.closed_at,
+        sla=_sla(row),
+        rating=rating(ratings.rating_of(row)),
     )
+
+
+def _sla(row):
+    state = None if getattr(row, "sla_hidden", False) else sla.state(row)
+    return s.TicketSla(**state) if state else None
+
+
+def rating(row):
+    return s.Rating(score=row.score, comment=row.comment or "", rated_at=row.rated_at) if row is not None else None
 
 
 def ticket_detail(row, messages):
@@ -152,4 +164,52 @@ def inbound_email(row):
         outcome=row.outcome,
         reason=row.reason,
         ticket_id=row.ticket_id,
+    )
+
+
+from ..services.sla_policies import categories_of, hours_of, priorities_of  # noqa: E402
+
+
+def sla_policy(row):
+    hours = hours_of(row)
+    return s.SlaPolicy(
+        id=row.id,
+        name=row.name,
+        priorities=priorities_of(row),
+        categories=categories_of(row),
+        first_response_minutes=row.first_response_minutes,
+        resolution_minutes=row.resolution_minutes,
+        business_hours=s.BusinessHours.model_validate(hours) if hours else None,
+        position=row.position,
+    )
+
+
+def webhook(row, secret=None):
+    fields = dict(
+        id=row.id,
+        url=row.url,
+        events=row.event_list,
+        active=row.active,
+        description=row.description or "",
+        consecutive_failures=row.consecutive_failures,
+        disabled_reason=row.disabled_reason or None,
+        created_at=row.created_at,
+    )
+    return s.WebhookWithSecret(**fields, secret=secret) if secret else s.Webhook(**fields)
+
+
+def webhook_delivery(row):
+    return s.WebhookDelivery(
+        id=row.id,
+        webhook_id=row.webhook_id,
+        event_id=row.event_id,
+        event_type=row.event_type,
+        status=row.status,
+        attempt=row.attempts,
+        response_code=row.response_code,
+        duration_ms=row.duration_ms,
+        error=row.last_error or None,
+        next_attempt_at=row.next_attempt_at if row.status == "pending" else None,
+        delivered_at=row.delivered_at,
+        created_at=row.created_at,
     )

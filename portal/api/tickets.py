@@ -1,7 +1,7 @@
 """Tickets, their threads and their history."""
 from flask import request, url_for
 
-from ..services import tickets
+from ..services import ratings, tickets
 from . import schemas as s
 from . import serializers as out
 from .core import TOKEN, list_meta, operation, whole_list_meta
@@ -45,6 +45,7 @@ def list_tickets(actor, query):
         customer_id=query.customer_id,
         tags=_split(query.tags),
         search=query.search or "",
+        sla=query.sla or "",
         order_by=query.order_by,
         order_dir=query.order_dir,
     )
@@ -120,6 +121,18 @@ def reopen_ticket(actor, ticket_id):
     """Reopen a resolved or closed ticket; a locked one (for customers) or an active one is a conflict."""
     tickets.reopen_ticket(actor, ticket_id)
     return s.TicketResponse(data=out.ticket(tickets.get_ticket(actor, ticket_id)))
+
+
+@operation("POST", "/tickets/{ticket_id}/rating", tag=TAG, summary="Rate a resolved ticket (its customer)",
+           body=s.RatingCreate, response=s.RatingResponse, status=201, errors=(403, 409))
+def rate_ticket(actor, ticket_id, body):
+    """The customer answers "How did we do?": `good` or `bad`, with an optional comment.
+
+    A ticket has one rating, which its customer may change (post again) until the ticket is closed. Rating a ticket
+    that is not resolved, or is closed, is a conflict; staff cannot rate (403); someone else's ticket is a 404.
+    """
+    rating, _ = ratings.rate(actor, ticket_id, body.score, body.comment)
+    return s.RatingResponse(data=out.rating(rating))
 
 
 @operation("GET", "/tickets/{ticket_id}/messages", tag=TAG, summary="List a ticket's messages",

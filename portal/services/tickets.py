@@ -17,6 +17,7 @@ from ..models import (
     Category,
     FieldChange,
     Message,
+    Rating,
     Tag,
     Ticket,
     TicketCC,
@@ -428,8 +429,6 @@ def _apply_filters(query, actor, flt):
         errors["sla"] = "Service-level filters are breached and due_soon."
     if errors:
         raise ValidationError(errors)
-    if flt.sla:
-        query = query.where(sla.filter_expression(flt.sla))
     if statuses:
         query = query.where(Ticket.status.in_(statuses))
     if priorities:
@@ -450,6 +449,8 @@ def _apply_filters(query, actor, flt):
                 raise ValidationError({"assignee": "Choose me, nobody or an agent."})
         if flt.customer_id:
             query = query.where(Ticket.customer == flt.customer_id)
+        if flt.sla:
+            query = query.where(sla.filter_expression(flt.sla))
         for name in dict.fromkeys(t.strip().lower() for t in flt.tags if t and t.strip()):
             query = query.where(
                 fn.EXISTS(
@@ -517,10 +518,11 @@ def list_tickets(actor, flt=None, cursor=None, limit=25):
     ordering.append(Ticket.id.desc() if descending else Ticket.id.asc())
 
     rows = (
-        query.select(Ticket, Customer, Assignee, Category)
+        query.select(Ticket, Customer, Assignee, Category, Rating)
         .join_from(Ticket, Customer, on=(Ticket.customer == Customer.id), attr="customer")
         .join_from(Ticket, Assignee, JOIN.LEFT_OUTER, on=(Ticket.assignee == Assignee.id), attr="assignee")
         .join_from(Ticket, Category, JOIN.LEFT_OUTER, on=(Ticket.category == Category.id), attr="category")
+        .join_from(Ticket, Rating, JOIN.LEFT_OUTER, on=(Rating.ticket == Ticket.id), attr="rating_row")
         .order_by(*ordering)
         .limit(limit + 1)
     )
@@ -531,7 +533,15 @@ def list_tickets(actor, flt=None, cursor=None, limit=25):
         last = items[-1]
         next_cursor = encode_cursor([flt.order_by, _cursor_value(last, flt.order_by), last.id])
     attach_tags(items)
+    _hide_service_level(actor, items)
     return Page(items=items, total=total, next_cursor=next_cursor, limit=limit)
+
+
+def _hide_service_level(actor, items):
+    # Due times and breaches are the team's business, not the customer's.
+    if not is_staff(actor):
+        for ticket in items:
+            ticket.sla_hidden = True
 
 
 def attach_cc(tickets):
@@ -576,16 +586,18 @@ def get_ticket(actor, ticket_id):
     except (TypeError, ValueError):
         raise NotFound("No such ticket.")
     ticket = (
-        Ticket.select(Ticket, Customer, Assignee, Category)
+        Ticket.select(Ticket, Customer, Assignee, Category, Rating)
         .join_from(Ticket, Customer, on=(Ticket.customer == Customer.id), attr="customer")
         .join_from(Ticket, Assignee, JOIN.LEFT_OUTER, on=(Ticket.assignee == Assignee.id), attr="assignee")
         .join_from(Ticket, Category, JOIN.LEFT_OUTER, on=(Ticket.category == Category.id), attr="category")
+        .join_from(Ticket, Rating, JOIN.LEFT_OUTER, on=(Rating.ticket == Ticket.id), attr="rating_row")
         .where(Ticket.id == ticket_id)
         .first()
     )
     check_ticket(actor, ticket)
     attach_tags([ticket])
     attach_cc([ticket])
+    _hide_service_level(actor, [ticket])
     return ticket
 
 
