@@ -53,7 +53,12 @@ def on_reply(message, ticket, actor):
         return
     author = message.author
     if author is not None and author.is_staff:
-        _to_customer(ticket, f"{author.name} replied to your ticket #{ticket.id}:\n\n{message.body}")
+        text = f"{author.name} replied to your ticket #{ticket.id}:\n\n{message.body}"
+        if ticket.status == "resolved" and ratings.rating_of(ticket) is None:
+            # "Send and mark resolved": one mail with the answer and the question, not two.
+            text += f"\n\n---\n\nWe marked the ticket as resolved. {_rating_question(ticket)}"
+            ticket.__dict__["rating_asked"] = True
+        _to_customer(ticket, text)
     elif ticket.assignee_id and ticket.assignee.is_active and ticket.assignee_id != getattr(author, "id", None):
         who = author.name if author is not None else ticket.customer.name
         link = external_url("agent.show", ticket_id=ticket.id)
@@ -102,16 +107,16 @@ def on_ticket_updated(ticket, actor, changes):
     """Resolved: ask the customer "How did we do?" with two one-click links (unless they already answered)."""
     if _muted.get() or not any(field == "status" and new == "resolved" for field, _, new in changes):
         return
-    if ratings.rating_of(ticket) is not None:
+    if ticket.__dict__.pop("rating_asked", False) or ratings.rating_of(ticket) is not None:
         return
+    _to_customer(ticket, f"We marked ticket #{ticket.id} as resolved. {_rating_question(ticket)}")
+
+
+def _rating_question(ticket):
     good = external_url("public.rate", token=ratings.link_token(ticket, "good"))
     bad = external_url("public.rate", token=ratings.link_token(ticket, "bad"))
-    _to_customer(
-        ticket,
-        f"We marked ticket #{ticket.id} as resolved. {ratings.QUESTION} One click is enough:\n\n"
-        f"Good, I'm satisfied:\n{good}\n\nBad, I'm not satisfied:\n{bad}\n\n"
-        "If something is still not right, just reply: the ticket opens again.",
-    )
+    return (f"{ratings.QUESTION} One click is enough:\n\nGood, I'm satisfied:\n{good}\n\n"
+            f"Bad, I'm not satisfied:\n{bad}\n\nIf something is still not right, just reply: the ticket opens again.")
 
 
 def on_sla_breached(ticket, target):
