@@ -1,4 +1,5 @@
 """`flask --app app ...` commands: init-db, demo-data, demo-logins, create-user, create-token."""
+import json
 import random
 from datetime import timedelta
 
@@ -6,8 +7,8 @@ import click
 
 from . import counts, notifications, search
 from .db import add_missing_columns, db, write
-from .models import ALL_MODELS, Category, Collection, FieldChange, Message, Tag, Ticket, User, utcnow
-from .services import accounts, attachments, help_center, tickets
+from .models import ALL_MODELS, Category, Collection, FieldChange, Message, Rating, SlaPolicy, Tag, Ticket, User, utcnow
+from .services import accounts, attachments, help_center, sla, tickets
 from .services.errors import ServiceError
 
 DEFAULT_CATEGORIES = [
@@ -108,24 +109,31 @@ def load_demo_data(seed=7, ticket_count=200):
             Tag.create(name=name, color=colour)
         tag_pool = list(tag_colours)
         statuses = ["open", "in_progress", "waiting", "resolved", "closed"]
+        _demo_sla_policies()
         start = utcnow() - timedelta(days=60)
         for n in range(ticket_count):
             customer = customers[0] if n % 10 == 0 else rng.choice(customers)
+            fresh = n >= ticket_count - 8  # filed in the last hours: their promises fall due soon
             ticket = tickets.create_ticket(
                 customer,
                 subject=rng.choice(SUBJECTS),
                 description=rng.choice(CUSTOMER_LINES),
                 category=rng.choice(slugs),
-                priority=rng.choice(["low", "normal", "normal", "normal", "high", "urgent"]),
+                priority="urgent" if fresh and n % 3 == 0 else rng.choice(["low", "normal", "normal", "normal", "high",
+                                                                         "urgent"]),
             )
             agent = rng.choice(staff[1:])
             target = statuses[n % 5]
+            if fresh:
+                target = "open"
+            elif n < ticket_count * 0.8 and target in ("open", "in_progress") and rng.random() < 0.85:
+                target = rng.choice(["resolved", "closed"])  # a desk keeps up: most older tickets are done
             if rng.random() < 0.8:
                 tickets.update_ticket(agent, ticket.id, assignee_id=agent.id,
                                       tags=rng.sample(tag_pool, rng.randint(0, 2)))
             if rng.random() < 0.4:
                 tickets.reply(agent, ticket.id, rng.choice(NOTE_LINES), internal=True)
-            if target != "open" or customer.id == customers[0].id:
+            if (target != "open" or customer.id == customers[0].id) and not fresh:
                 tickets.reply(agent, ticket.id, rng.choice(AGENT_LINES))
                 if rng.random() < 0.5 and target not in ("resolved", "closed"):
                     tickets.reply(customer, ticket.id, rng.choice(CUSTOMER_LINES))
@@ -136,10 +144,41 @@ def load_demo_data(seed=7, ticket_count=200):
                 tickets.update_ticket(agent, ticket.id, locked=True)
             # Spread the demo over the last two months so lists and relative times look lived-in.
             created = start + timedelta(minutes=n * 430 + rng.randint(0, 200))
-            _age_ticket(ticket.id, created, rng)
+            if fresh:
+                created = utcnow() - timedelta(minutes=rng.randint(15, 45) if n % 3 == 0 else rng.randint(60, 300))
+            _age_ticket(ticket.id, created, rng, gap=(1, 4) if fresh else (5, 600))
+        _demo_ratings(rng)
         _demo_help_center(admin)
         _demo_mail()
         return True
+
+
+def _demo_sla_policies():
+    """Three service levels: urgent round the clock, the rest in office hours."""
+    office = {"timezone": "Europe/London", "days": {d: ["08:00", "18:00"] for d in ("mon", "tue", "wed", "thu", "fri")}}
+    for position, (name, priorities, first, resolution, hours) in enumerate([
+        ("Urgent, round the clock", "urgent", 60, 8 * 60, None),
+        ("High priority", "high", 4 * 60, 2 * 10 * 60, office),
+        ("Standard", "normal,low", 8 * 60, 5 * 10 * 60, office),
+    ]):
+        SlaPolicy.create(name=name, priorities=priorities, first_response_minutes=first, resolution_minutes=resolution,
+                         business_hours=json.dumps(hours) if hours else None, position=position)
+
+
+RATING_COMMENTS = {
+    "good": ["Quick and friendly, thank you!", "Solved in one reply.", "", "", "Great help."],
+    "bad": ["It took three days to hear back.", "The fix did not last.", ""],
+}
+
+
+def _demo_ratings(rng):
+    """Most solved tickets answered "How did we do?", mostly happily."""
+    with write():
+        for ticket in Ticket.select().where(Ticket.status.in_(("resolved", "closed")), Ticket.resolved_at.is_null(False)):
+            if rng.random() < 0.6:
+                score = "good" if rng.random() < 0.82 else "bad"
+                Rating.create(ticket=ticket, score=score, comment=rng.choice(RATING_COMMENTS[score]),
+                              rated_at=ticket.resolved_at + timedelta(minutes=rng.randint(10, 600)))
 
 
 DEMO_MAIL = [
@@ -177,7 +216,7 @@ def _demo_mail():
         inbound.ingest(message.as_bytes(), "imap")
 
 
-def _age_ticket(ticket_id, created, rng):
+def _age_ticket(ticket_id, created, rng, gap=(5, 600)):
     with write():
         messages = list(Message.select().where(Message.ticket == ticket_id).order_by(Message.id))
         at = created
@@ -193,7 +232,7 @@ def _age_ticket(ticket_id, created, rng):
             elif m.kind == "reply":
                 stamps["customer"] = at
             stamps["last"] = at
-            at += timedelta(minutes=rng.randint(5, 600))
+            at += timedelta(minutes=rng.randint(*gap))
         ticket = Ticket.get_by_id(ticket_id)
         ticket.created_at = stamps.get("first", created)
         ticket.updated_at = stamps.get("last", created)
@@ -205,6 +244,7 @@ def _age_ticket(ticket_id, created, rng):
             ticket.resolved_at = ticket.updated_at
         if ticket.closed_at:
             ticket.closed_at = ticket.updated_at
+        sla.recompute(ticket)
         ticket.save()
         # Each field change was written beside its event line: give both the same time.
         events = [at for m, at in zip(messages, stamps_by_message) if m.kind == "event"]
