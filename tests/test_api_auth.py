@@ -138,6 +138,7 @@ ROWS = [
     ("DELETE", "/tickets/{ticket}", None, None, (401, 401, 403, 403, 403, 204)),
     ("POST", "/tickets/{ticket}/close", None, None, (401, 401, 200, 404, 200, 200)),
     ("POST", "/tickets/{ticket}/reopen", None, _reopenable, (401, 401, 200, 404, 200, 200)),
+    ("POST", "/tickets/{ticket}/rating", {"score": "good"}, _reopenable, (401, 401, 201, 404, 403, 403)),
     ("GET", "/tickets/{ticket}/messages", None, None, (401, 401, 200, 404, 200, 200)),
     ("POST", "/tickets/{ticket}/messages", {"body": "A reply."}, None, (401, 401, 201, 404, 201, 201)),
     ("GET", "/tickets/{ticket}/history", None, None, (401, 401, 403, 403, 200, 200)),
