@@ -206,3 +206,13 @@ def test_the_breached_filter_keeps_late_answers_and_current_overdue(customer, ag
     breached = tickets.list_tickets(agent, TicketFilter(sla="breached", order_by="created_at", order_dir="asc"))
     assert [t.id for t in breached.items] == [answered_late.id, overdue.id]
     assert fine.id not in [t.id for t in breached.items]
+
+
+def test_a_target_across_the_change_to_summer_time_keeps_local_opening_hours(customer):
+    policy(first=120, resolution=None, hours={"timezone": "Europe/Berlin", "days": WEEKDAYS})
+    # Friday 27 March 2026, 16:00 in Berlin (15:00 UTC); clocks go forward on Sunday the 29th.
+    with time_machine.travel(datetime(2026, 3, 27, 15, 0, tzinfo=timezone.utc), tick=False):
+        ticket = reload(tickets.create_ticket(customer, "Before the change", "x"))
+    # One hour on Friday, one from 09:00 summer time on Monday (07:00 UTC): 08:00 UTC, not 09:00.
+    assert ticket.first_response_due_at == datetime(2026, 3, 30, 8, 0)
+    assert ticket.resolution_due_at is None and ticket.due_at == ticket.first_response_due_at
