@@ -4,7 +4,8 @@ from flask_login import current_user, login_required
 
 from .extensions import limiter
 from .forms import (
-    ActionForm, RatingForm, ReplyForm, TicketForm, category_choices, discard_uploads, show_errors, upload_attachments,
+    ActionForm, RatingForm, ReplyForm, TicketForm, category_choices, discard_uploads, show_errors, submit_rating,
+    upload_attachments,
 )
 from .htmx import redirect_to, render
 from .models import STATUSES
@@ -139,16 +140,9 @@ def reply(ticket_id):
 def rate(ticket_id):
     """Answer "How did we do?" on my resolved ticket; htmx gets the conversation back with the answer in it."""
     form = RatingForm()
-    if not form.validate_on_submit():
-        return _ticket_page(ticket_id, status=422, rating_form=form)
-    try:
-        ratings.rate(current_user, ticket_id, form.score.data, form.comment.data or "")
-    except ValidationError as error:
-        show_errors(form, error)
-        return _ticket_page(ticket_id, status=422, rating_form=form)
-    except Conflict as error:
-        form.form_errors.append(error.message)
-        return _ticket_page(ticket_id, status=409, rating_form=form)
+    status = submit_rating(form, current_user, ticket_id)
+    if status is not None:
+        return _ticket_page(ticket_id, status=status, rating_form=form)
     if not request.htmx:
         flash("Thank you for your answer.", "success")
         return redirect(url_for("customer.show", ticket_id=ticket_id), code=303)

@@ -7,7 +7,7 @@ from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringF
 from wtforms.fields.choices import SelectChoice
 
 from .models import PRIORITIES
-from .services import attachments
+from .services import attachments, ratings
 from .services.errors import ServiceError, ValidationError
 
 
@@ -86,6 +86,21 @@ class RatingForm(FlaskForm):
 
     score = HiddenField()
     comment = TextAreaField("Anything you would like to tell us? (optional)", render_kw={"rows": 2, "maxlength": 2000})
+
+
+def submit_rating(form, actor, ticket_id):
+    """Record a RatingForm as the actor's rating; returns None once saved, else the status to show the form with."""
+    if not form.validate_on_submit():
+        return 422
+    try:
+        ratings.rate(actor, ticket_id, form.score.data, form.comment.data or "")
+    except ValidationError as error:
+        show_errors(form, error)
+        return 422
+    except ServiceError as error:  # closed, or not resolved yet
+        form.form_errors.append(error.message)
+        return error.status
+    return None
 
 
 class ArticleForm(FlaskForm):

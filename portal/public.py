@@ -5,7 +5,7 @@ from flask_login import current_user
 from .extensions import limiter
 from .forms import (
     ContactForm, RatingForm, ReplyForm, ResendLinksForm, category_choices, discard_uploads, note_files_dropped,
-    show_errors, upload_attachments,
+    show_errors, submit_rating, upload_attachments,
 )
 from .htmx import redirect_to, render
 from .services import help_center, ratings, tickets
@@ -149,16 +149,9 @@ def guest_rate(key):
     """Answer "How did we do?" through the secret link; the thread comes back with the answer in it."""
     holder = tickets.key_holder(key)
     form = RatingForm()
-    if not form.validate_on_submit():
-        return _guest_page(key, status=422, rating_form=form)
-    try:
-        ratings.rate(holder, holder.ticket_id, form.score.data, form.comment.data or "")
-    except ValidationError as error:
-        show_errors(form, error)
-        return _guest_page(key, status=422, rating_form=form)
-    except Conflict as error:
-        form.form_errors.append(error.message)
-        return _guest_page(key, status=409, rating_form=form)
+    status = submit_rating(form, holder, holder.ticket_id)
+    if status is not None:
+        return _guest_page(key, status=status, rating_form=form)
     if not request.htmx:
         flash("Thank you for your answer.", "success")
         return redirect(url_for("public.guest_ticket", key=key), code=303)
