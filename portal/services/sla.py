@@ -5,14 +5,13 @@ closed; paused working time is added to both targets when it runs again. Due tim
 created and when its priority or category changes (the matching policy may change with them), and stored, so the
 queue sorts and filters by an indexed column. `due_at` is the next promised time still pending while the clock runs.
 """
-import json
 from datetime import timedelta
 
 from peewee import Case, fn
 
 from ..db import write
 from ..models import Ticket, SlaPolicy, User, utcnow
-from . import business_hours, signals
+from . import business_hours, signals, sla_policies
 
 RUNNING = ("open", "in_progress")
 DUE_SOON = timedelta(hours=1)
@@ -21,14 +20,10 @@ TARGET_NAMES = {FIRST_RESPONSE: "first_response", RESOLUTION: "resolution"}
 SWEEP_BATCH = 500
 
 
-def _listed(text):
-    return [item for item in (text or "").split(",") if item]
-
-
 def matching_policy(priority, category_slug):
     """The first policy by position whose priorities and categories (empty: any) take this ticket, or None."""
     for policy in SlaPolicy.select().order_by(SlaPolicy.position, SlaPolicy.id):
-        priorities, categories = _listed(policy.priorities), _listed(policy.categories)
+        priorities, categories = sla_policies.priorities_of(policy), sla_policies.categories_of(policy)
         if priorities and priority not in priorities:
             continue
         if categories and category_slug not in categories:
@@ -40,7 +35,7 @@ def matching_policy(priority, category_slug):
 def calendar(policy):
     """The working week a policy counts in (24/7 when it has no business hours)."""
     try:
-        return business_hours.parse(json.loads(policy.business_hours) if policy.business_hours else None)
+        return business_hours.parse(sla_policies.hours_of(policy))
     except ValueError:
         # Policies are checked when saved; a stored one that no longer parses (a time zone dropped from the
         # system's database) counts round the clock rather than stopping every ticket's clock.
