@@ -52,6 +52,8 @@ def from_environment(instance_path):
         "MAIL_USE_TLS": _flag("MAIL_USE_TLS", False),
         "MAIL_ALIASES": os.environ.get("MAIL_ALIASES", ""),
         "IMAP_URL": os.environ.get("IMAP_URL") or None,
+        # Webhooks may go to loopback, private and link-local addresses only when this is on (SSRF guard).
+        "WEBHOOK_ALLOW_PRIVATE": _flag("WEBHOOK_ALLOW_PRIVATE", False),
         "MAX_INBOUND_MB": float(os.environ.get("MAX_INBOUND_MB", "30")),
         "SITE_URL": os.environ.get("SITE_URL", "http://127.0.0.1:5000"),
         "SITE_NAME": os.environ.get("SITE_NAME", "Support Desk"),
