@@ -13,23 +13,26 @@ $(BIN)/activate:
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/activate
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[test,postgres]'
 	touch $@
 
 static/vendor/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --silent
 	mkdir -p static/vendor/swagger-ui
 	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx.min.js
+	cp node_modules/chart.js/dist/chart.umd.min.js static/vendor/chart.umd.min.js
 	cp node_modules/swagger-ui-dist/swagger-ui-bundle.js node_modules/swagger-ui-dist/swagger-ui.css static/vendor/swagger-ui/
 	touch $@
 
 install: $(VENV)/.installed static/vendor/.installed
 
 # Debian's chromium drives the browser tests (Playwright cannot download its own here); the mail tests talk to a
-# real dovecot IMAP server and the queue tests to a real redis-server, each started by a fixture on a free port.
+# real dovecot IMAP server, the queue tests to a real redis-server and the report tests to a real PostgreSQL, each
+# started by a fixture on a free port.
 APT_NEEDED = $(if $(shell command -v chromium),,chromium) \
 	$(if $(wildcard /usr/sbin/dovecot),,dovecot-imapd) \
-	$(if $(shell command -v redis-server),,redis-server)
+	$(if $(shell command -v redis-server),,redis-server) \
+	$(if $(wildcard /usr/lib/postgresql/*/bin/initdb),,postgresql)
 
 system:
 	@if [ -n "$(strip $(APT_NEEDED))" ]; then \

@@ -56,10 +56,11 @@ def create_app(test_config=None):
     app.register_blueprint(auth.bp)
     app.register_blueprint(customer.bp)
 
-    from . import admin, agent
+    from . import admin, agent, reports
 
     app.register_blueprint(agent.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(reports.bp)
 
     from . import attachments as attachment_views, help as help_views, help_editor
 
@@ -73,10 +74,11 @@ def create_app(test_config=None):
     app.register_blueprint(apidocs.bp)
     app.register_blueprint(account.bp)
 
-    from . import cli, notifications, templating
+    from . import cli, notifications, templating, webhook_events
 
     cli.init_app(app)
     notifications.init_app(app)
+    webhook_events.init_app(app)
     templating.init_app(app)
     _register_error_pages(app)
 

@@ -150,7 +150,41 @@ def load_demo_data(seed=7, ticket_count=200):
         _demo_ratings(rng)
         _demo_help_center(admin)
         _demo_mail()
+        _demo_webhooks(admin)
         return True
+
+
+def _demo_webhooks(admin):
+    """A webhook to a local receiver that has stopped answering: deliveries that went through, one that failed for
+    good and one still being retried (rows only: nothing is sent)."""
+    import secrets as token_source
+
+    from .api import serializers
+    from .models import Webhook, WebhookDelivery
+    from .services import webhooks
+
+    hook = Webhook.create(url="http://127.0.0.1:9/desk-events", events=",".join(webhooks.WEBHOOK_EVENTS),
+                          secret=webhooks.new_secret(), description="CRM sync (demo)", consecutive_failures=1,
+                          created_at=utcnow() - timedelta(days=3))
+    now = utcnow()
+    latest = [t.id for t in Ticket.select(Ticket.id).order_by(Ticket.id.desc()).limit(4)]
+    outcomes = [  # event, age, status, tries, response, duration in ms, error
+        ("ticket.created", timedelta(days=2), "delivered", 1, 200, 143, ""),
+        ("message.created", timedelta(days=1, hours=3), "delivered", 2, 200, 88, ""),
+        ("ticket.updated", timedelta(days=1), "failed", webhooks.MAX_ATTEMPTS, None, 3,
+         "Could not connect to 127.0.0.1:9: Connection refused."),
+        ("ticket.created", timedelta(minutes=20), "pending", 3, 503, 41, "HTTP 503: Service Unavailable"),
+    ]
+    for ticket_id, (event, age, status, tries, code, duration, error) in zip(latest, outcomes):
+        event_id = "msg_" + token_source.token_urlsafe(18)
+        ticket = serializers.ticket(webhooks.ticket_for_event(ticket_id)).model_dump(mode="json")
+        body = {"id": event_id, "type": event, "created_at": (now - age).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "data": {"ticket": ticket}}
+        WebhookDelivery.create(webhook=hook, event_id=event_id, event_type=event, status=status, attempts=tries,
+                               payload=json.dumps(body, separators=(",", ":")), response_code=code,
+                               duration_ms=duration, last_error=error, created_at=now - age,
+                               next_attempt_at=now + timedelta(minutes=6) if status == "pending" else now - age,
+                               delivered_at=now - age if status == "delivered" else None)
 
 
 def _demo_sla_policies():

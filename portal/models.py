@@ -142,6 +142,8 @@ class Ticket(BaseModel):
             (("due_at",), False),
             (("created_at",), False),
             (("resolved_at",), False),
+            # Reports: the tickets solved in a range (resolved, or closed without a resolution), from the index alone.
+            (("resolved_at", "closed_at", "deleted_at", "assignee", "category", "created_at"), False),
         )
 
     @property
@@ -358,6 +360,10 @@ class Webhook(BaseModel):
     consecutive_failures = IntegerField(default=0)
     disabled_reason = TextField(default="")
     created_at = DateTimeField(default=utcnow)
+
+    @property
+    def event_list(self):
+        return [event for event in self.events.split(",") if event]
 
 
 class WebhookDelivery(BaseModel):

@@ -1,9 +1,11 @@
-"""Real servers for tests: a private dovecot IMAP server and a private redis-server, each on a free local port.
+"""Real servers for tests: a private dovecot IMAP server, a private redis-server and a private PostgreSQL, each on a
+free local port.
 
 Use the fixtures (`from .servers import imap_server, redis_url  # noqa: F401` in a test module), or the context
-managers `run_dovecot(folder)` and `run_redis(folder)` directly.
+managers `run_dovecot(folder)`, `run_redis(folder)` and `run_postgres()` directly.
 """
 import contextlib
+import glob
 import grp
 import os
 import pwd
@@ -251,6 +253,52 @@ def run_redis(folder):
         stop(process)
 
 
+def postgres_binaries():
+    """The folder of Debian's PostgreSQL server programs (the newest installed). :raises ServerError: when none."""
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(p.split("/")[-3]))
+    if not found:
+        raise ServerError("PostgreSQL is not installed (`make system` installs it)")
+    return os.path.dirname(found[-1])
+
+
+@contextlib.contextmanager
+def run_postgres():
+    """Run a private PostgreSQL (no fsync: a test server) in a temporary folder; yield its base URL,
+    postgresql://postgres@127.0.0.1:<port>, whose `postgres` database can create more."""
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        raise ServerError("psycopg is not installed (`make install` installs the postgres extra)")
+    binaries = postgres_binaries()
+    # PostgreSQL refuses to run as root: then it runs as Debian's postgres account, in a folder it owns (pytest's own
+    # folders are private to root).
+    user = "postgres" if os.getuid() == 0 else None
+    folder = Path(tempfile.mkdtemp(prefix="desk-pg-"))
+    if user:
+        account = pwd.getpwnam(user)
+        os.chown(folder, account.pw_uid, account.pw_gid)
+    data, log, port = folder / "data", folder / "server.log", free_port()
+    pg_ctl = os.path.join(binaries, "pg_ctl")
+    try:
+        try:
+            subprocess.run([os.path.join(binaries, "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres",
+                            "--no-sync"], user=user, check=True, capture_output=True, timeout=120)
+            options = f"-p {port} -k {folder} -c listen_addresses={HOST} -c fsync=off -c full_page_writes=off"
+            subprocess.run([pg_ctl, "-D", str(data), "-o", options, "-l", str(log), "-w", "-t", str(START_TIMEOUT * 2),
+                            "start"], user=user, check=True, capture_output=True, timeout=120)
+        except subprocess.CalledProcessError as error:
+            output = (error.stderr or b"").decode(errors="replace")
+            text = log.read_text(errors="replace") if log.exists() else ""
+            raise ServerError(f"PostgreSQL on port {port} did not start\n{output}\n{text}")
+        try:
+            yield f"postgresql://postgres@{HOST}:{port}"
+        finally:
+            subprocess.run([pg_ctl, "-D", str(data), "-m", "immediate", "stop"], user=user, capture_output=True,
+                           timeout=60)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 @contextlib.contextmanager
 def failing_clearly():
     """Turn a ServerError into a test failure that shows its message alone."""
@@ -272,4 +320,11 @@ def imap_server(tmp_path):
 def redis_url(tmp_path):
     """The URL of a fresh, empty redis-server for this test."""
     with failing_clearly(), run_redis(tmp_path) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def postgres_url():
+    """The base URL of a private PostgreSQL shared by a test module; each test creates a database of its own."""
+    with failing_clearly(), run_postgres() as url:
         yield url

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 import pytest
 
 from portal.api import OPERATIONS
-from portal.models import ApiToken, Tag, Ticket
-from portal.services import accounts, attachments, help_center, inbound, tickets
+from portal.models import WEBHOOK_EVENTS, ApiToken, Tag, Ticket, Webhook, WebhookDelivery
+from portal.services import accounts, attachments, help_center, inbound, sla_policies, tickets, webhooks
 
 from .mailbox import raw_mail
 
@@ -77,6 +77,9 @@ class World:
     article: int  # published
     draft: int
     inbound_entry: int  # an auto-reply in the inbound log (ignored: it made no ticket)
+    sla_policy: int  # an SLA policy for urgent tickets (admins manage them)
+    webhook: int  # to a local address: each attempt is refused by the SSRF guard, so nothing leaves the test
+    webhook_delivery: int  # one of its deliveries, failed for good
 
     def api(self, client, actor):
         return Api(client, self.tokens.get(actor))
@@ -109,8 +112,13 @@ def world(app):
                                          status="published", collection_id=collection.id)
     draft = help_center.create_article(users["admin"], "New pricing", "Not ready.", status="draft")
     entry = inbound.ingest(raw_mail(subject="Out of office", headers={"Auto-Submitted": "auto-replied"}), "pipe")
+    policy = sla_policies.create_policy(users["admin"], "Urgent", priorities=["urgent"], first_response_minutes=60)
+    hook = Webhook.create(url="http://127.0.0.1:9/desk-events", events=",".join(WEBHOOK_EVENTS),
+                          secret=webhooks.new_secret())
+    delivery = WebhookDelivery.create(webhook=hook, event_id="msg_matrix", event_type="ticket.created", payload="{}",
+                                      status="failed", attempts=webhooks.MAX_ATTEMPTS)
     return World(users, tokens, ticket.id, other.id, file_a.id, file_note.id, upload.id, spare.id, tag.id,
-                 article.id, draft.id, entry.id)
+                 article.id, draft.id, entry.id, policy.id, hook.id, delivery.id)
 
 
 # ------------------------------------------------------------------------------------------------ the matrix
@@ -172,6 +180,20 @@ ROWS = [
     ("GET", "/inbound/email", None, None, (401, 401, 403, 403, 403, 200)),
     # Only an entry that ended in an error can be retried: for an admin this ignored one is a conflict.
     ("POST", "/inbound/email/{inbound_entry}/retry", None, None, (401, 401, 403, 403, 403, 409)),
+    ("GET", "/sla-policies", None, None, (401, 401, 403, 403, 403, 200)),
+    ("POST", "/sla-policies", {"name": "Billing", "categories": ["billing"], "resolution_minutes": 1440}, None,
+     (401, 401, 403, 403, 403, 201)),
+    ("PATCH", "/sla-policies/{sla_policy}", {"first_response_minutes": 30}, None, (401, 401, 403, 403, 403, 200)),
+    ("DELETE", "/sla-policies/{sla_policy}", None, None, (401, 401, 403, 403, 403, 204)),
+    ("GET", "/webhooks", None, None, (401, 401, 403, 403, 403, 200)),
+    ("POST", "/webhooks", {"url": "https://93.184.215.14/desk", "events": ["ticket.created"]}, None,
+     (401, 401, 403, 403, 403, 201)),
+    ("GET", "/webhooks/{webhook}", None, None, (401, 401, 403, 403, 403, 200)),
+    ("PATCH", "/webhooks/{webhook}", {"active": False}, None, (401, 401, 403, 403, 403, 200)),
+    ("DELETE", "/webhooks/{webhook}", None, None, (401, 401, 403, 403, 403, 204)),
+    ("GET", "/webhooks/{webhook}/deliveries", None, None, (401, 401, 403, 403, 403, 200)),
+    ("POST", "/webhooks/{webhook}/deliveries/{webhook_delivery}/retry", None, None, (401, 401, 403, 403, 403, 202)),
+    ("GET", "/reports/summary", None, None, (401, 401, 403, 403, 200, 200)),
 ]
 
 EXTRA_ROWS = [
@@ -195,6 +217,9 @@ def _resolve(path, world):
         "article": world.article,
         "draft": world.draft,
         "inbound_entry": world.inbound_entry,
+        "sla_policy": world.sla_policy,
+        "webhook": world.webhook,
+        "webhook_delivery": world.webhook_delivery,
     }
     return path.format(**ids)
 
@@ -233,7 +258,8 @@ def test_matrix_covers_every_operation():
     placeholder = {
         "{ticket}": "{ticket_id}", "{attachment}": "{attachment_id}", "{upload}": "{attachment_id}",
         "{customer_a}": None, "{spare_customer}": "{customer_id}", "{tag}": "{tag_id}", "{article}": "{article_id}",
-        "{inbound_entry}": "{entry_id}",
+        "{inbound_entry}": "{entry_id}", "{sla_policy}": "{policy_id}", "{webhook}": "{webhook_id}",
+        "{webhook_delivery}": "{delivery_id}",
     }
     covered = set()
     for method, path, *_ in ROWS:

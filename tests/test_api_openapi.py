@@ -38,7 +38,7 @@ def test_document_lists_every_operation_with_its_errors(client):
     document = client.get("/openapi.json").get_json()
     listed = {(method.upper(), path) for path, item in document["paths"].items() for method in item}
     assert listed == {(op.method, op.path) for op in OPERATIONS}
-    assert len(listed) == 40
+    assert len(listed) == 40 + 1 + 4 + 7 + 1  # + rating, SLA policies, webhooks, reports
     for path, item in document["paths"].items():
         for method, operation in item.items():
             responses = operation["responses"]
@@ -61,7 +61,8 @@ def test_document_comes_from_the_validating_schemas(client):
     ticket = schemas["Ticket"]
     assert set(ticket["required"]) == {
         "id", "subject", "status", "priority", "category", "customer", "assignee", "tags", "cc", "channel", "locked",
-        "message_count", "unread", "created_at", "updated_at", "first_response_at", "resolved_at", "closed_at"}
+        "message_count", "unread", "created_at", "updated_at", "first_response_at", "resolved_at", "closed_at",
+        "sla", "rating"}
     assert set(schemas["Message"]["required"]) == {
         "id", "ticket_id", "kind", "internal", "body", "body_html", "author", "attachments", "created_at"}
     assert schemas["Problem"]["required"] == ["type", "title", "status", "detail", "code"]

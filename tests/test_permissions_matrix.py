@@ -7,8 +7,11 @@ from urllib.parse import quote
 
 import pytest
 
-from portal.models import Category, FieldChange, InboundEmail, Message, OutgoingMail, Tag, Ticket, User, utcnow
-from portal.services import inbound, tickets
+from portal.models import (
+    WEBHOOK_EVENTS, Category, FieldChange, InboundEmail, Message, OutgoingMail, SlaPolicy, Tag, Ticket, User, Webhook,
+    WebhookDelivery, utcnow,
+)
+from portal.services import inbound, tickets, webhooks
 
 from .conftest import PASSWORD, csrf_from, make_user
 from .mailbox import raw_mail
@@ -51,6 +54,26 @@ ROUTES = {
     "admin.inbound_mail": ("GET", "/admin/mail?outcome=ignored", None),
     "admin.retry_mail": ("POST", "/admin/mail/{inbound_entry}/retry", {}),
     "admin.send_mail_again": ("POST", "/admin/mail/outgoing/{undelivered}/send", {}),
+    "admin.sla_policies": ("GET", "/admin/sla", None),
+    "admin.sla_policies_new": ("GET", "/admin/sla/new", None),
+    "admin.sla_policies_create": ("POST", "/admin/sla", {"name": "Billing", "categories": "billing",
+                                                          "resolution_minutes": "1440", "hours": "always"}),
+    "admin.sla_policies_edit": ("GET", "/admin/sla/{sla_policy}", None),
+    "admin.sla_policies_update": ("POST", "/admin/sla/{sla_policy}", {"name": "Very urgent", "priorities": "urgent",
+                                                                      "first_response_minutes": "30", "hours": "always"}),
+    "admin.sla_policies_move": ("POST", "/admin/sla/{sla_policy}/move", {"position": "1"}),
+    "admin.sla_policies_delete": ("POST", "/admin/sla/{sla_policy}/delete", {}),
+    "admin.webhooks": ("GET", "/admin/webhooks", None),
+    "admin.webhooks_create": ("POST", "/admin/webhooks", {"url": "https://93.184.215.14/desk", "events": "ticket.created",
+                                                          "description": ""}),
+    "admin.webhooks_show": ("GET", "/admin/webhooks/{webhook}?status=failed", None),
+    "admin.webhooks_update": ("POST", "/admin/webhooks/{webhook}", {"url": "https://93.184.215.14/other",
+                                                                    "events": "ticket.rated", "description": "CRM"}),
+    "admin.webhooks_toggle": ("POST", "/admin/webhooks/{webhook}/active", {"active": "0"}),
+    "admin.webhooks_delete": ("POST", "/admin/webhooks/{webhook}/delete", {}),
+    "admin.webhooks_retry": ("POST", "/admin/webhooks/{webhook}/deliveries/{webhook_delivery}/retry", {}),
+    "reports.index": ("GET", "/agent/reports?category=billing", None),
+    "reports.download": ("GET", "/agent/reports/agents.csv", None),
 }
 # Agents work tickets but do not delete them: that is for admins.
 ADMIN_ONLY = {key for key in ROUTES if key.startswith("admin.")} | {"agent.delete"}
@@ -75,6 +98,8 @@ def world(app, admin, customer, monkeypatch):
     tag = Tag.create(name="vip")
     # People who never sign in here need no password (hashing one is slow on purpose).
     inactive = User.create(email="gone@example.com", name="Gone Agent", role="agent", is_active=False)
+    urgent = SlaPolicy.create(name="Urgent", priorities="urgent", first_response_minutes=60, position=0)
+    SlaPolicy.create(name="Everything else", resolution_minutes=2880, position=1)
     ids = {
         "ticket": ticket.id,
         "trashed": trashed.id,
@@ -86,7 +111,14 @@ def world(app, admin, customer, monkeypatch):
         "inbound_entry": _failed_mail(monkeypatch),
         "undelivered": OutgoingMail.create(sender="support@localhost", recipients="cara@example.com", subject="Hi",
                                            raw=b"Subject: Hi\r\n\r\nHello", attempts=12, failed_at=utcnow()).id,
+        "sla_policy": urgent.id,
     }
+    # A local address: every attempt is refused by the SSRF guard, so nothing leaves the test.
+    hook = Webhook.create(url="http://127.0.0.1:9/desk-events", events=",".join(WEBHOOK_EVENTS),
+                          secret=webhooks.new_secret())
+    ids["webhook"] = hook.id
+    ids["webhook_delivery"] = WebhookDelivery.create(webhook=hook, event_id="msg_matrix", event_type="ticket.created",
+                                                     payload="{}", status="failed", attempts=8).id
     people = {"customer": customer, "agent": make_user("agent", "worker@example.com"), "admin": admin}
     return ids, people
 
@@ -105,6 +137,12 @@ def fingerprint():
              .tuples()),
         list(OutgoingMail.select(OutgoingMail.id, OutgoingMail.sent_at, OutgoingMail.failed_at).order_by(OutgoingMail.id)
              .tuples()),
+        list(SlaPolicy.select(SlaPolicy.id, SlaPolicy.name, SlaPolicy.position, SlaPolicy.first_response_minutes)
+             .order_by(SlaPolicy.id).tuples()),
+        list(Webhook.select(Webhook.id, Webhook.url, Webhook.events, Webhook.active, Webhook.description)
+             .order_by(Webhook.id).tuples()),
+        list(WebhookDelivery.select(WebhookDelivery.id, WebhookDelivery.status, WebhookDelivery.attempts)
+             .order_by(WebhookDelivery.id).tuples()),
     )
 
 
@@ -130,7 +168,7 @@ def test_the_matrix_covers_every_agent_and_admin_route(app):
     routes = {
         (rule.endpoint, method)
         for rule in app.url_map.iter_rules()
-        if rule.endpoint.split(".")[0] in ("agent", "admin")
+        if rule.endpoint.split(".")[0] in ("agent", "admin", "reports")
         for method in rule.methods - {"HEAD", "OPTIONS"}
     }
     assert routes == covered

@@ -627,3 +627,83 @@ class WebhookUpdate(Input):
     description: str = Field(None, max_length=MAX_DESCRIPTION)
     active: bool = Field(None, description="true turns it (back) on: its failure count starts again from zero and "
                                            "deliveries left waiting go out.")
+
+
+# ----------------------------------------------------------------------------------------------------------- reports
+
+# Checked by the service (a real day between 1970 and 2999), so the message says what a date looks like.
+ReportDate = Annotated[str, Field(min_length=10, max_length=10),
+                       WithJsonSchema({"type": "string", "format": "date", "minLength": 10, "maxLength": 10,
+                                       "examples": ["2025-01-31"]})]
+
+
+class ReportQuery(Query):
+    from_: ReportDate = Field(None, alias="from", description="The first day (UTC), included. Default: 29 days "
+                                                             "before `to`.")
+    to: ReportDate = Field(None, description="The last day (UTC), included. Default: today. At most 366 days "
+                                             "from `from`.")
+    category: str = Field(None, max_length=64, description="Only tickets of this category (its slug).")
+    assignee_id: Id = Field(None, description="Only tickets assigned to this agent.")
+
+
+class ReportDurations(Output):
+    median: float | None = Field(description="Minutes, to a tenth; null when there was nothing to measure.",
+                                 examples=[42.5])
+    p90: float | None = Field(description="Minutes, to a tenth: 90% took at most this long.", examples=[310.0])
+
+
+class ReportCsat(Output):
+    good: int = Field(description="Good ratings given in the range.")
+    bad: int = Field(description="Bad ratings given in the range.")
+    score: float | None = Field(ge=0, le=1, description="good / (good + bad); null without ratings.", examples=[0.8])
+
+
+class ReportDay(Output):
+    date: str = Field(description="A UTC day, YYYY-MM-DD.", examples=["2025-01-31"])
+    created: int
+    solved: int
+
+
+class ReportBacklog(Output):
+    open: int
+    in_progress: int
+    waiting: int
+
+
+class ReportAgentDurations(Output):
+    median: float | None = Field(description="Minutes, to a tenth; null when there was nothing to measure.")
+
+
+class ReportAgent(Output):
+    agent: Person | None = Field(description="The current assignee; null for tickets nobody is assigned to.")
+    solved: int = Field(description="Tickets solved in the range.")
+    first_response_minutes: ReportAgentDurations = Field(description="Of the tickets created in the range.")
+    csat: ReportCsat
+
+
+class ReportSummary(Output):
+    from_: str = Field(alias="from", serialization_alias="from", description="The first day of the range.",
+                       examples=["2025-01-01"])
+    to: str = Field(description="The last day of the range (included).", examples=["2025-01-30"])
+    category: str | None = Field(description="The category filter's slug, or null.")
+    assignee_id: int | None = Field(description="The assignee filter, or null.")
+    created: int = Field(description="Tickets created in the range.")
+    solved: int = Field(description="Tickets resolved in the range (by their latest resolution), or closed in it "
+                                    "without ever being resolved.")
+    first_response_minutes: ReportDurations = Field(description="first_response_at - created_at, for the tickets "
+                                                                "created in the range that have a first response.")
+    resolution_minutes: ReportDurations = Field(description="When it counted as solved - created_at, for the "
+                                                            "tickets solved in the range.")
+    sla_attainment: float | None = Field(ge=0, le=1, description="Of the tickets created in the range with an SLA "
+                                         "policy, the share neither breached nor overdue now; null when none had a "
+                                         "policy.", examples=[0.93])
+    csat: ReportCsat
+    by_day: list[ReportDay] = Field(description="Every day of the range, oldest first, zeros included.")
+    backlog: ReportBacklog = Field(description="Tickets matching the filters that are open, in progress or waiting, "
+                                               "right now.")
+    agents: list[ReportAgent] = Field(description="Per current assignee, most solved first; unassigned last.")
+
+    model_config = ConfigDict(validate_by_name=True, serialize_by_alias=True)
+
+
+ReportSummaryResponse = _envelope("ReportSummaryResponse", ReportSummary)
