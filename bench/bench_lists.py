@@ -51,9 +51,14 @@ def build(count, rng):
         for n in range(start, min(start + batch, count)):
             at = now - timedelta(minutes=count - n)
             priority = rng.choice(list(PRIORITY_RANK))
+            status = rng.choice(statuses)
+            # Tickets still being worked have a promised time: those of the last days are mostly ahead, older ones
+            # overdue, as on a desk that keeps up.
+            due = at + timedelta(minutes=rng.randint(60, 48 * 60)) if status in ("open", "in_progress") else None
             rows.append({
                 "subject": words(rng, 5),
-                "status": rng.choice(statuses),
+                "status": status,
+                "due_at": due,
                 "priority": priority,
                 "priority_rank": PRIORITY_RANK[priority],
                 "customer": rng.choice(customer_ids),
@@ -124,6 +129,13 @@ def main():
             measure("agent: one ticket with its thread",
                     lambda: tickets.thread(agent, tickets.get_ticket(agent, ticket_id)))
             measure("agent: queue side bar (all view counts)", lambda: queue.views(agent))
+            for view in ("overdue", "due_soon"):
+                _, view_filter = queue.queue_filter(agent, view=view)
+                shown = queue.list_queue(agent, view_filter).total
+                measure(f"agent: {view} view, first page ({shown:,} tickets)",
+                        lambda: queue.list_queue(agent, view_filter))
+            by_due = flt(statuses=["open", "in_progress"], order_by="due_at", order_dir="asc")
+            measure("agent: open tickets by due time", lambda: tickets.list_tickets(agent, by_due, limit=25))
 
 
 if __name__ == "__main__":
