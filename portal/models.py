@@ -140,9 +140,10 @@ class Ticket(BaseModel):
             (("category", "status", "updated_at"), False),
             (("deleted_at", "updated_at"), False),
             (("due_at",), False),
-            (("created_at",), False),
-            (("resolved_at",), False),
-            # Reports: the tickets solved in a range (resolved, or closed without a resolution), from the index alone.
+            # Reports read the tickets created in a range, and those solved in one (resolved, or closed without a
+            # resolution), from these two indexes alone, never from the table.
+            (("created_at", "deleted_at", "assignee", "category", "first_response_at", "sla_policy", "sla_breached_at",
+              "due_at"), False),
             (("resolved_at", "closed_at", "deleted_at", "assignee", "category", "created_at"), False),
         )
 
