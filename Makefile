@@ -32,7 +32,8 @@ install: $(VENV)/.installed static/vendor/.installed
 APT_NEEDED = $(if $(shell command -v chromium),,chromium) \
 	$(if $(wildcard /usr/sbin/dovecot),,dovecot-imapd) \
 	$(if $(shell command -v redis-server),,redis-server) \
-	$(if $(wildcard /usr/lib/postgresql/*/bin/initdb),,postgresql)
+	$(if $(wildcard /usr/lib/postgresql/*/bin/initdb),,postgresql) \
+	$(if $(shell command -v openssl),,openssl)
 
 system:
 	@if [ -n "$(strip $(APT_NEEDED))" ]; then \

@@ -6,7 +6,6 @@ import datetime
 import hashlib
 import hmac
 import json
-import shutil
 import ssl
 import subprocess
 import threading
@@ -22,6 +21,7 @@ from portal.services import accounts, ratings, tickets, webhooks
 from portal.services.errors import Conflict, NotFound, PermissionDenied, ValidationError
 
 from .conftest import make_user, open_app
+from .servers import failing_clearly, find_binary
 from .test_jobs import later, run_due_jobs
 
 
@@ -445,9 +445,8 @@ def test_a_host_name_is_resolved_checked_and_sent_as_host(app, people, receiver)
 @pytest.fixture
 def tls_receiver(tmp_path, receiver):
     """The receiver behind TLS, with a certificate for "localhost" from a CA of the test's own."""
-    openssl = shutil.which("openssl")
-    if openssl is None:
-        pytest.skip("openssl is not installed")
+    with failing_clearly():
+        openssl = find_binary("openssl")  # `make system` installs it
     key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
     subprocess.run([openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
                     "-days", "1", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost"],
