@@ -34,15 +34,21 @@ def words(rng, n):
     return " ".join(rng.choices(WORDS, cum_weights=CUMULATIVE, k=n))
 
 
-def build(count, rng):
+def add_people(customers=2000, agents=20):
+    """Bulk-insert customers and agents; returns (customer ids, agent ids)."""
     users = [{"email": f"c{i}@example.com", "name": f"Customer {i}", "role": "customer", "email_verified": True}
-             for i in range(2000)]
-    users += [{"email": f"agent{i}@example.com", "name": f"Agent {i}", "role": "agent"} for i in range(20)]
+             for i in range(customers)]
+    users += [{"email": f"agent{i}@example.com", "name": f"Agent {i}", "role": "agent"} for i in range(agents)]
     with db.atomic():
         for start in range(0, len(users), 500):
             User.insert_many(users[start:start + 500]).execute()
     customer_ids = [u.id for u in User.select(User.id).where(User.role == "customer")]
     agent_ids = [u.id for u in User.select(User.id).where(User.role == "agent")]
+    return customer_ids, agent_ids
+
+
+def build(count, rng):
+    customer_ids, agent_ids = add_people()
     statuses = ["open", "in_progress", "waiting", "resolved", "closed"]
     now = utcnow()
     batch = 2000

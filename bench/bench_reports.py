@@ -33,6 +33,7 @@ from portal.cli import init_db  # noqa: E402
 from portal.db import db  # noqa: E402
 from portal.models import PRIORITY_RANK, Category, Rating, SlaPolicy, Ticket, User, utcnow  # noqa: E402
 from portal.services import accounts, reports  # noqa: E402
+from bench_lists import add_people  # noqa: E402 (the script's own folder is on the path)
 
 PASSWORD = "bench-password"
 DAYS_OF_HISTORY = 730
@@ -42,14 +43,7 @@ WARM_UP = 3
 
 def build(count, rng):
     """Customers, agents, two SLA policies and `count` tickets spread over two years, with ratings."""
-    users = [{"email": f"c{i}@example.com", "name": f"Customer {i}", "role": "customer", "email_verified": True}
-             for i in range(2000)]
-    users += [{"email": f"agent{i}@example.com", "name": f"Agent {i}", "role": "agent"} for i in range(20)]
-    with db.atomic():
-        for start in range(0, len(users), 500):
-            User.insert_many(users[start:start + 500]).execute()
-    customer_ids = [u.id for u in User.select(User.id).where(User.role == "customer")]
-    agent_ids = [u.id for u in User.select(User.id).where(User.role == "agent")]
+    customer_ids, agent_ids = add_people()
     category_ids = [c.id for c in Category.select(Category.id)]
     policies = [SlaPolicy.create(name="Standard", first_response_minutes=240, resolution_minutes=2880).id,
                 SlaPolicy.create(name="Urgent", priorities="urgent", first_response_minutes=30,

@@ -1,16 +1,24 @@
-"""Administration: users and roles, categories, tags, the trash and the inbound mail log. Admins only."""
-from flask import Blueprint, flash, request, url_for
+"""Administration: users and roles, categories, tags, SLA policies, the trash, the inbound mail log and webhooks.
+Admins only."""
+import json
+import re
+from functools import lru_cache
+from zoneinfo import available_timezones
+
+from flask import Blueprint, flash, request, session, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms import EmailField, PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
 
 from .auth import safe_next
 from .extensions import login_manager
 from .forms import ActionForm, show_errors
 from .htmx import is_htmx, redirect_to, render
-from .models import INBOUND_OUTCOMES, ROLES
-from .services import admin, failures, inbound, mail, tickets
+from .models import INBOUND_OUTCOMES, PRIORITIES, ROLES, WEBHOOK_EVENTS
+from .services import admin, business_hours, failures, inbound, mail, sla_policies, tickets
+from .services import webhooks as webhook_service
+from .services.webhooks import DELIVERY_STATUSES
 from .services.errors import Conflict, ValidationError
 from .services.permissions import require_admin
 
@@ -311,13 +319,6 @@ def send_mail_again(mail_id):
 
 # ----------------------------------------------------------------------------------------------------- SLA policies
 
-import re  # noqa: E402
-from functools import lru_cache  # noqa: E402
-from zoneinfo import available_timezones  # noqa: E402
-
-from .models import PRIORITIES  # noqa: E402
-from .services import business_hours, sla_policies  # noqa: E402
-
 WORKDAYS = ("mon", "tue", "wed", "thu", "fri")
 OPENING = ("09:00", "17:00")
 _SHORT_CLOCK = re.compile(r"(\d):(\d\d)")
@@ -480,15 +481,6 @@ def sla_policies_delete(policy_id):
 
 
 # --------------------------------------------------------------------------------------------------------- webhooks
-
-import json  # noqa: E402
-
-from flask import session  # noqa: E402
-from wtforms import SelectMultipleField  # noqa: E402
-
-from .models import WEBHOOK_EVENTS  # noqa: E402
-from .services import webhooks as webhook_service  # noqa: E402
-from .services.webhooks import DELIVERY_STATUSES  # noqa: E402
 
 NEW_WEBHOOK_SECRET = "new_webhook_secret"
 WEBHOOK_EVENT_LABELS = {

@@ -9,7 +9,7 @@ from .forms import (
 )
 from .htmx import redirect_to, render
 from .services import help_center, ratings, tickets
-from .services.errors import Conflict, NotFound, ValidationError
+from .services.errors import Conflict, ServiceError, ValidationError
 
 bp = Blueprint("public", __name__)
 
@@ -171,23 +171,22 @@ def rate(token):
             return _rating_page(token, form, 400)
         comment = form.comment.data or ""
     try:
-        ticket, rating = ratings.rate_by_link(token, comment)
-    except NotFound as error:
-        return render("public/rating.html", problem=error.message, status=404)
-    except Conflict as error:
-        return render("public/rating.html", problem=error.message, status=409)
+        ratings.rate_by_link(token, comment)
     except ValidationError as error:
         show_errors(form, error)
         return _rating_page(token, form, 422)
+    except ServiceError as error:  # a link that is not valid, or a closed ticket: nothing was recorded
+        return render("public/rating.html", problem=error.message, status=error.status)
     if request.method == "POST":
         flash("Thank you: your comment reached the team.", "success")
         return redirect(url_for("public.rate", token=token), code=303)
-    form = RatingForm(formdata=None, data={"comment": rating.comment})
-    return render("public/rating.html", ticket=ticket, rating=rating, form=form, token=token,
-                  other_token=ratings.link_token(ticket, "bad" if rating.score == "good" else "good"))
+    return _rating_page(token)
 
 
-def _rating_page(token, form, status):
+def _rating_page(token, form=None, status=200):
+    """The thanks page of a rating link, with the comment box (as typed, or as given before) and the other score."""
     ticket, rating = ratings.link_state(token)
+    form = form or RatingForm(formdata=None, data={"comment": rating.comment if rating else ""})
+    other = "bad" if rating is None or rating.score == "good" else "good"
     return render("public/rating.html", ticket=ticket, rating=rating, form=form, token=token, status=status,
-                  other_token=ratings.link_token(ticket, "bad" if rating and rating.score == "good" else "good"))
+                  other_token=ratings.link_token(ticket, other))

@@ -30,23 +30,6 @@ def _staff_only():
     require_staff(current_user)
 
 
-@bp.app_template_filter("report_duration")
-def duration_filter(value):
-    """A duration in minutes as people read it: 45 min, 3 h 20 min, 2 d 4 h; an empty value as a dash."""
-    if value is None:
-        return "—"
-    if value < 1:
-        return f"{value:.1f} min"
-    total = round(value)
-    days, rest = divmod(total, 1440)
-    hours, minutes = divmod(rest, 60)
-    if days:
-        return f"{days} d {hours} h" if hours else f"{days} d"
-    if hours:
-        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
-    return f"{minutes} min"
-
-
 @bp.app_template_filter("report_share")
 def share_filter(value):
     """A share between 0 and 1 as a percentage; an empty value as a dash."""

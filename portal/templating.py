@@ -22,7 +22,7 @@ def relative_time(value, now=None):
     now = now or utcnow()
     seconds = int((now - value).total_seconds())
     if seconds < -45:  # a due time still ahead
-        return f"in {_span(-seconds / 60)}"
+        return f"in {duration(max(-seconds / 60, 1))}"
     if seconds < 45:
         return "just now"
     minutes = seconds // 60
@@ -46,13 +46,20 @@ def timestamp(value):
     return Markup('<time datetime="{}" title="{}">{}</time>').format(iso, exact, relative_time(value))
 
 
-def _span(minutes):
-    minutes = max(int(minutes), 1)
-    if minutes < 60:
-        return f"{minutes} min"
-    if minutes < 48 * 60:
-        return f"{minutes // 60} h" + (f" {minutes % 60} min" if minutes < 600 and minutes % 60 else "")
-    return f"{minutes // 1440} d"
+def duration(value):
+    """A duration in minutes as people read it: 45 min, 3 h 20 min, 2 d 4 h; an empty value as a dash."""
+    if value is None:
+        return "—"
+    if value < 1:
+        return f"{value:.1f} min"
+    total = round(value)
+    days, rest = divmod(total, 1440)
+    hours, minutes = divmod(rest, 60)
+    if days:
+        return f"{days} d {hours} h" if hours else f"{days} d"
+    if hours:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    return f"{minutes} min"
 
 
 def due_badge(ticket):
@@ -64,7 +71,7 @@ def due_badge(ticket):
     minutes = (due - utcnow()).total_seconds() / 60
     what = "First response" if ticket.first_response_at is None and due == ticket.first_response_due_at else "Resolution"
     title = f"{what} due {due.strftime('%d %b %Y, %H:%M UTC')}"
-    text = f"Overdue {_span(-minutes)}" if kind == "overdue" else f"Due in {_span(minutes)}"
+    text = f"Overdue {duration(max(-minutes, 1))}" if kind == "overdue" else f"Due in {duration(max(minutes, 1))}"
     return Markup('<span class="due due-{}" title="{}">{}</span>').format(kind.replace("_", "-"), title, text)
 
 
@@ -109,6 +116,7 @@ def init_app(app):
     app.jinja_env.filters["status_label"] = status_label
     app.jinja_env.filters["filesize"] = filesize
     app.jinja_env.filters["due_badge"] = due_badge
+    app.jinja_env.filters["duration"] = duration
     app.jinja_env.filters["service_level"] = service_level
     app.jinja_env.filters["rating"] = ratings.rating_of
     app.jinja_env.globals["url_with"] = url_with

@@ -4,9 +4,7 @@ from .core import OPERATIONS, bp
 
 # Importing the endpoint modules registers their operations on the blueprint, in document order.
 from . import public, tickets, attachments, directory, help_center, inbound  # noqa: E402,F401
-from . import sla_policies  # noqa: E402,F401
-from . import webhooks  # noqa: E402,F401
-from . import reports  # noqa: E402,F401
+from . import sla_policies, webhooks, reports  # noqa: E402,F401
 
 errors.register(bp)
 

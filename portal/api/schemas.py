@@ -14,7 +14,10 @@ from ..models import (
     ARTICLE_STATUSES, CHANNELS, INBOUND_OUTCOMES, INBOUND_SOURCES, MESSAGE_KINDS, PRIORITIES, RATING_SCORES, ROLES,
     STATUSES,
 )
+from ..models import WEBHOOK_EVENTS
+from ..services.business_hours import DAYS, MAX_MINUTES
 from ..services.paging import MAX_ID
+from ..services.webhooks import DELIVERY_STATUSES, MAX_DESCRIPTION, MAX_URL
 
 # ------------------------------------------------------------------------------------------------------ building blocks
 
@@ -498,8 +501,6 @@ class AttachmentUpload(BaseModel):
 
 # ----------------------------------------------------------------------------------------------------- SLA policies
 
-from ..services.business_hours import DAYS, MAX_MINUTES  # noqa: E402
-
 Day = Literal[DAYS]
 Clock = Annotated[str, Field(pattern=r"^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$", examples=["09:00"])]
 OpeningHours = Annotated[list[Clock], Field(min_length=2, max_length=2, description="Opening and closing time, "
@@ -557,9 +558,6 @@ class SlaPolicyUpdate(Input):
 
 
 # --------------------------------------------------------------------------------------------------------- webhooks
-
-from ..models import WEBHOOK_EVENTS  # noqa: E402
-from ..services.webhooks import DELIVERY_STATUSES, MAX_DESCRIPTION, MAX_URL  # noqa: E402
 
 WebhookEvent = Literal[WEBHOOK_EVENTS]
 WebhookUrl = Annotated[str, Field(min_length=1, max_length=MAX_URL, examples=["https://hooks.example.com/desk"],

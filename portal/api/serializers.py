@@ -2,6 +2,7 @@
 from flask import url_for
 
 from ..services import ratings, sla
+from ..services.sla_policies import categories_of, hours_of, priorities_of
 from . import schemas as s
 
 
@@ -165,9 +166,6 @@ def inbound_email(row):
         reason=row.reason,
         ticket_id=row.ticket_id,
     )
-
-
-from ..services.sla_policies import categories_of, hours_of, priorities_of  # noqa: E402
 
 
 def sla_policy(row):

@@ -10,7 +10,7 @@ from datetime import timedelta
 from peewee import Case, fn
 
 from ..db import write
-from ..models import Ticket, SlaPolicy, User, utcnow
+from ..models import Ticket, User, utcnow
 from . import business_hours, signals, sla_policies
 
 RUNNING = ("open", "in_progress")
@@ -22,7 +22,7 @@ SWEEP_BATCH = 500
 
 def matching_policy(priority, category_slug):
     """The first policy by position whose priorities and categories (empty: any) take this ticket, or None."""
-    for policy in SlaPolicy.select().order_by(SlaPolicy.position, SlaPolicy.id):
+    for policy in sla_policies.ordered():
         priorities, categories = sla_policies.priorities_of(policy), sla_policies.categories_of(policy)
         if priorities and priority not in priorities:
             continue

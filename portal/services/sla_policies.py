@@ -69,14 +69,15 @@ def default_timezone(policies):
 # --------------------------------------------------------------------------------------------------------- listing
 
 
-def _ordered():
+def ordered():
+    """Every policy in match order (no permission check: the ticket clock uses it)."""
     return list(SlaPolicy.select().order_by(SlaPolicy.position, SlaPolicy.id))
 
 
 def list_policies(actor):
     """Every policy in the order tickets are matched against them: the first that matches applies."""
     require_admin(actor)
-    return _ordered()
+    return ordered()
 
 
 def _policy(policy_id):
@@ -283,7 +284,7 @@ def _store(policy, cleaned):
 
 def _place(policy, index):
     """Put `policy` at `index` of the match order (past the end: last) and number everything 0, 1, 2 ..."""
-    others = [p for p in _ordered() if p.id != policy.id]
+    others = [p for p in ordered() if p.id != policy.id]
     index = len(others) if index is None else min(index, len(others))
     for number, item in enumerate(others[:index] + [policy] + others[index:]):
         if item.position != number:
@@ -342,7 +343,7 @@ def delete_policy(actor, policy_id):
     with write():
         policy = _policy(policy_id)
         policy.delete_instance()
-        for number, item in enumerate(_ordered()):
+        for number, item in enumerate(ordered()):
             if item.position != number:
                 SlaPolicy.update(position=number).where(SlaPolicy.id == item.id).execute()
     return policy

@@ -585,6 +585,15 @@ def get_ticket(actor, ticket_id):
         ticket_id = int(ticket_id)
     except (TypeError, ValueError):
         raise NotFound("No such ticket.")
+    ticket = load_ticket(ticket_id)
+    check_ticket(actor, ticket)
+    _hide_service_level(actor, [ticket])
+    return ticket
+
+
+def load_ticket(ticket_id):
+    """One ticket with its customer, assignee, category, rating, tags and CC addresses, or None; no access check
+    (get_ticket is the one for people; the desk's own subscribers use this)."""
     ticket = (
         Ticket.select(Ticket, Customer, Assignee, Category, Rating)
         .join_from(Ticket, Customer, on=(Ticket.customer == Customer.id), attr="customer")
@@ -594,10 +603,9 @@ def get_ticket(actor, ticket_id):
         .where(Ticket.id == ticket_id)
         .first()
     )
-    check_ticket(actor, ticket)
-    attach_tags([ticket])
-    attach_cc([ticket])
-    _hide_service_level(actor, [ticket])
+    if ticket is not None:
+        attach_tags([ticket])
+        attach_cc([ticket])
     return ticket
 
 
@@ -1028,16 +1036,22 @@ def list_messages(actor, ticket_id, cursor=None, limit=25):
 
 def get_message(actor, message_id):
     """One message with its author and attachments. :raises NotFound: unless the actor may read it."""
+    message = load_message(message_id)
+    if message is None:
+        raise NotFound("No such message.")
+    check_ticket(actor, Ticket.get_or_none(Ticket.id == message.ticket_id))
+    if not message.is_public and not is_staff(actor):
+        raise NotFound("No such message.")
+    return message
+
+
+def load_message(message_id):
+    """One message with its author and attachments, or None; no access check (see load_ticket)."""
     message = (
         Message.select(Message, User)
         .join(User, JOIN.LEFT_OUTER, on=(Message.author == User.id), attr="author")
         .where(Message.id == message_id)
         .first()
     )
-    if message is None:
-        raise NotFound("No such message.")
-    check_ticket(actor, Ticket.get_or_none(Ticket.id == message.ticket_id))
-    if not message.is_public and not is_staff(actor):
-        raise NotFound("No such message.")
-    return _load_attachments([message])[0]
+    return _load_attachments([message])[0] if message is not None else None
 

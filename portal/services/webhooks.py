@@ -26,13 +26,13 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import current_app
-from peewee import JOIN, fn
+from peewee import fn
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.exceptions import ConnectTimeoutError, HTTPError as TransportError, NewConnectionError
 
 from ..db import write
 from ..models import (
-    WEBHOOK_EVENTS, Attachment, Category, Message, Ticket, User, Webhook, WebhookDelivery, utcnow,
+    WEBHOOK_EVENTS, Message, Webhook, WebhookDelivery, utcnow,
 )
 from . import tickets
 from .errors import Conflict, NotFound, ValidationError
@@ -439,28 +439,18 @@ def _queue(delivery_ids):
 
 
 def ticket_for_event(ticket_id):
-    """A ticket as the API shows it to staff: customer, assignee, category, tags and CC addresses loaded."""
-    customer, assignee = User.alias(), User.alias()
-    ticket = (Ticket.select(Ticket, customer, assignee, Category)
-              .join_from(Ticket, customer, on=(Ticket.customer == customer.id), attr="customer")
-              .join_from(Ticket, assignee, JOIN.LEFT_OUTER, on=(Ticket.assignee == assignee.id), attr="assignee")
-              .join_from(Ticket, Category, JOIN.LEFT_OUTER, on=(Ticket.category == Category.id), attr="category")
-              .where(Ticket.id == ticket_id).first())
+    """A ticket as the API shows it to staff. :raises NotFound: when it is gone."""
+    ticket = tickets.load_ticket(ticket_id)
     if ticket is None:
         raise NotFound("No such ticket.")
-    tickets.attach_tags([ticket])
-    tickets.attach_cc([ticket])
     return ticket
 
 
 def message_for_event(message_id):
-    """A message with its author and attachments, as the API shows it to staff."""
-    message = (Message.select(Message, User)
-               .join(User, JOIN.LEFT_OUTER, on=(Message.author == User.id), attr="author")
-               .where(Message.id == message_id).first())
+    """A message with its author and attachments, as the API shows it to staff. :raises NotFound: when it is gone."""
+    message = tickets.load_message(message_id)
     if message is None:
         raise NotFound("No such message.")
-    message.attachment_list = list(Attachment.select().where(Attachment.message == message.id).order_by(Attachment.id))
     return message
 
 
