@@ -31,7 +31,7 @@ sys.path.insert(0, ROOT)
 from portal import create_app  # noqa: E402
 from portal.cli import init_db  # noqa: E402
 from portal.db import db  # noqa: E402
-from portal.models import PRIORITY_RANK, Category, Rating, SlaPolicy, Ticket, User, utcnow  # noqa: E402
+from portal.models import PRIORITY_RANK, Category, Rating, SlaPolicy, Ticket, utcnow  # noqa: E402
 from portal.services import accounts, reports  # noqa: E402
 from bench_lists import add_people  # noqa: E402 (the script's own folder is on the path)
 
