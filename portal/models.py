@@ -131,6 +131,12 @@ class Ticket(BaseModel):
     sla_paused_minutes = IntegerField(default=0)  # working minutes spent paused: added to both targets
     sla_breached_at = DateTimeField(null=True)  # when a promised time was first missed
     sla_alerts = IntegerField(default=0)  # breaches already announced: 1 first response, 2 resolution
+    # Merging (services/merge.py): a merged ticket is closed and locked, and points at the ticket that took its thread.
+    merged_into = ForeignKeyField("self", null=True, backref="merged_tickets", on_delete="SET NULL")
+    # The assistant (services/assistant.py): "active" while it answers the customer, "handed_over" once a person
+    # takes over; null for every ordinary ticket. `assistant_answers` counts its replies against the quota.
+    assistant_state = CharField(max_length=16, null=True)
+    assistant_answers = IntegerField(default=0)
 
     class Meta:
         indexes = (
@@ -182,6 +188,7 @@ class Message(BaseModel):
     body_html = TextField(default="")
     # Replies and status events are public; notes and other events are for staff only.
     is_public = BooleanField(default=True)
+    by_assistant = BooleanField(default=False)  # written by the assistant, not by a person
     created_at = DateTimeField(default=utcnow)
 
     class Meta:
@@ -387,6 +394,50 @@ class WebhookDelivery(BaseModel):
         indexes = ((("webhook", "created_at"), False), (("status", "next_attempt_at"), False))
 
 
+class Macro(BaseModel):
+    """A canned answer with field changes: shared when `owner` is null (admins make those), else personal."""
+
+    owner = ForeignKeyField(User, null=True, backref="macros", on_delete="CASCADE")
+    name = CharField(max_length=120)
+    body = TextField(default="")  # Markdown with {{ customer.name }}-style placeholders
+    internal = BooleanField(default=False)  # posts an internal note instead of a reply
+    actions = TextField(default="{}")  # JSON {status?, priority?, assignee_id?, add_tags?}
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
+
+
+class SavedView(BaseModel):
+    """An agent's own named set of queue filters, shown in the side bar with a live count."""
+
+    owner = ForeignKeyField(User, backref="saved_views", on_delete="CASCADE")
+    name = CharField(max_length=80)
+    filters = TextField(default="{}")  # JSON: the query parameters of GET /tickets
+    position = IntegerField(default=0)
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("owner", "position"), False),)
+
+
+class Presence(BaseModel):
+    """Who has a ticket open right now, and whether they are writing (when Redis is not configured)."""
+
+    ticket = ForeignKeyField(Ticket, on_delete="CASCADE")
+    user = ForeignKeyField(User, on_delete="CASCADE")
+    state = CharField(max_length=16, default="viewing")  # viewing or replying
+    seen_at = DateTimeField(default=utcnow, index=True)
+
+    class Meta:
+        indexes = ((("ticket", "user"), True),)
+
+
+class Setting(BaseModel):
+    """One desk-wide setting an admin changes from the pages (e.g. the assistant's instructions)."""
+
+    key = CharField(max_length=64, unique=True)
+    value = TextField(default="")
+
+
 ALL_MODELS = [
     User,
     Category,
@@ -409,4 +460,8 @@ ALL_MODELS = [
     Rating,
     Webhook,
     WebhookDelivery,
+    Macro,
+    SavedView,
+    Presence,
+    Setting,
 ]
