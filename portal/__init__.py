@@ -62,13 +62,19 @@ def create_app(test_config=None):
     app.register_blueprint(admin.bp)
     app.register_blueprint(reports.bp)
 
+    from . import macros as macro_views
+
+    app.register_blueprint(macro_views.bp)
+
     from . import attachments as attachment_views, help as help_views, help_editor
 
     app.register_blueprint(help_views.bp)
     app.register_blueprint(help_editor.bp)
     app.register_blueprint(attachment_views.bp)
 
-    from . import account, api, apidocs
+    from . import account, api, apidocs, assistant
+
+    assistant.init_app(app)
 
     app.register_blueprint(api.bp)
     app.register_blueprint(apidocs.bp)

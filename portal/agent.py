@@ -14,9 +14,13 @@ from .extensions import limiter, login_manager
 from .forms import ActionForm, category_choices, show_errors
 from .htmx import is_htmx, redirect_to, render
 from .models import PRIORITIES, STATUSES
-from .services import attachments, customers, queue, tickets
+from .services import attachments, customers, presence, queue, tickets
+from .services import saved_views
+from .services import merge
+from .services import macros
+from .macros import workspace_picker
 from .services.attachments import PayloadTooLarge
-from .services.errors import ValidationError
+from .services.errors import Conflict, NewerMessages, ValidationError
 from .services.permissions import require_staff
 from .templating import status_label
 
@@ -45,6 +49,10 @@ class ComposerForm(FlaskForm):
     kind = RadioField("Write", choices=_choices([("reply", "Reply to customer"), ("note", "Internal note")]),
                       default="reply", validate_choice=False)
     body = TextAreaField("Message", render_kw={"rows": 6, "required": True})
+    # The newest message the agent had in front of them: a reply is held if others wrote publicly since.
+    after_message_id = HiddenField()
+    # The macro the composer was filled from: a tick box (see _macro_chosen.html), not hidden, so it can be dropped.
+    macro_id = StringField()
 
 
 class PropertiesForm(FlaskForm):
@@ -96,7 +104,7 @@ def _queue_args(source):
     return args
 
 
-def _queue_page(args, notice=None, errors=None, status=200):
+def _queue_page(args, notice=None, errors=None, status=200, save_form=None):
     """The queue for `args`: the whole page, or for htmx the table with the counts out of band."""
     state = dict(
         view=args.get("view"),
@@ -120,6 +128,7 @@ def _queue_page(args, notice=None, errors=None, status=200):
         errors.update(error.errors)
         status = 422
     current_view = next((v for v in views if v.key == view_key), views[0])
+    my_views = saved_views.sidebar(current_user, flt if page is not None else None)
     link_args = args.to_dict(flat=False)
     return render(
         "agent/queue/index.html",
@@ -138,6 +147,8 @@ def _queue_page(args, notice=None, errors=None, status=200):
         notice=notice,
         errors=errors,
         form=ActionForm(),
+        my_views=my_views,
+        save_form=save_form or SaveViewForm(),
     )
 
 
@@ -172,6 +183,55 @@ def bulk():
     return _queue_page(args, notice=notice)
 
 
+# ------------------------------------------------------------------------------------------------------ saved views
+
+
+class SaveViewForm(FlaskForm):
+    name = StringField("Name", render_kw={"required": True, "maxlength": saved_views.NAME_MAX, "autocomplete": "off",
+                                          "placeholder": "e.g. Urgent billing"})
+    queue = HiddenField()
+
+
+def _args_from_form():
+    return _queue_args(MultiDict(parse_qsl(request.form.get("queue", ""))))
+
+
+def _back_to_queue(args, notice):
+    """After a side-bar change: the queue as it was filtered (a redirect without htmx, the table and side bar with)."""
+    if not is_htmx():
+        flash(notice, "success")
+        return redirect(url_for("agent.queue", **args.to_dict(flat=False)), code=303)
+    return _queue_page(args, notice=notice)
+
+
+@bp.route("/views", methods=["POST"])
+def save_view():
+    """Save the queue's current filters as a named view: it joins "My views" with its live count."""
+    form = SaveViewForm()
+    args = _args_from_form()
+    if not form.validate_on_submit():
+        form.name.errors = ["This form has expired; reload the page."]
+        return _queue_page(args, save_form=form, status=400)
+    try:
+        view = saved_views.create_from_queue(current_user, form.name.data, args)
+    except ValidationError as error:
+        form.name.errors = [error.errors.pop("name")] if "name" in error.errors else []
+        form.name.errors += list(error.errors.values())
+        return _queue_page(args, save_form=form, status=422)
+    return _back_to_queue(args, f"View “{view.name}” saved.")
+
+
+@bp.route("/views/<int:view_id>/delete", methods=["POST"])
+def delete_view(view_id):
+    """Delete one of my views; the queue stays as it was filtered. :raises NotFound: for another agent's view."""
+    form = ActionForm()
+    args = _args_from_form()
+    if not form.validate_on_submit():
+        return _queue_page(args, errors={"action": "This form has expired; reload the page."}, status=400)
+    saved_views.delete_view(current_user, view_id)
+    return _back_to_queue(args, "View deleted.")
+
+
 # -------------------------------------------------------------------------------------------------------- workspace
 
 
@@ -197,22 +257,33 @@ def _properties_form(ticket, options, formdata=None):
     return form
 
 
-def _workspace(ticket_id, fragment=None, composer=None, properties=None, status=200):
-    """The ticket workspace, or for htmx the given fragment with the other parts out of band."""
+def _workspace(ticket_id, fragment=None, composer=None, properties=None, status=200, held=None):
+    """The ticket workspace, or for htmx the given fragment with the other parts out of band.
+
+    `held` lists the messages that made the service hold a reply: the composer shows them with "Send anyway".
+    """
     ticket = tickets.get_ticket(current_user, ticket_id)
     options = queue.filter_options(current_user)
     others = tickets.list_tickets(current_user, tickets.TicketFilter(customer_id=ticket.customer.id), limit=8)
+    messages = tickets.thread(current_user, ticket)
+    composer = composer or ComposerForm(formdata=None)
+    newest = str(max((m.id for m in messages), default=0))
+    if held or not composer.after_message_id.data:
+        # A fresh composer, or a held one whose news the agent now sees: it covers the thread as shown.
+        composer.after_message_id.data = newest
     return render(
         "agent/ticket/show.html",
         fragment=fragment,
         status=status,
         ticket=ticket,
-        messages=tickets.thread(current_user, ticket),
+        messages=messages,
+        held=held,
         history=tickets.history(current_user, ticket.id),
         others=[t for t in others.items if t.id != ticket.id][:7],
         others_total=others.total - 1,
         options=options,
-        composer=composer or ComposerForm(formdata=None),
+        composer=composer,
+        macro_picker=workspace_picker(current_user, ticket, composer),
         properties=properties or _properties_form(ticket, options),
         action_form=ActionForm(),
     )
@@ -220,8 +291,11 @@ def _workspace(ticket_id, fragment=None, composer=None, properties=None, status=
 
 @bp.route("/tickets/<int:ticket_id>")
 def show(ticket_id):
-    """The ticket workspace: thread, composer, editable fields, history and the customer's other tickets."""
-    return _workspace(ticket_id)
+    """The ticket workspace: thread, composer, editable fields, history and the customer's other tickets.
+
+    `?macro=ID` fills the composer from a macro (for htmx, only the composer comes back).
+    """
+    return _workspace(ticket_id, "agent/ticket/_composer.html" if request.args.get("macro") else None)
 
 
 @bp.route("/tickets/<int:ticket_id>/reply", methods=["POST"])
@@ -241,19 +315,57 @@ def reply(ticket_id):
     except ValidationError as error:
         form.file_error = " ".join(error.errors.values())
         return _workspace(ticket_id, fragment, composer=form, status=422)
+    # Files kept from a held reply come back as ids, so "Send anyway" needs no second upload.
+    attachment_ids += attachments.kept_uploads(current_user, request.form.getlist("kept_attachment_ids"))
     try:
-        tickets.reply(current_user, ticket_id, form.body.data, internal=internal,
-                      status=None if internal else (request.form.get("status") or None),
-                      attachment_ids=attachment_ids)
+        if form.macro_id.data:
+            macros.reply_with_macro(current_user, ticket_id, form.macro_id.data, form.body.data, internal=internal,
+                                    status=None if internal else (request.form.get("status") or None),
+                                    attachment_ids=attachment_ids, after_message_id=form.after_message_id.data or None)
+        else:
+            tickets.reply(current_user, ticket_id, form.body.data, internal=internal,
+                          status=None if internal else (request.form.get("status") or None),
+                          attachment_ids=attachment_ids, after_message_id=form.after_message_id.data or None)
+    except NewerMessages as error:
+        form.kept_attachments = attachments.kept_uploads(current_user, attachment_ids, rows=True)
+        form.held_status = request.form.get("status") or ""
+        return _workspace(ticket_id, fragment, composer=form, status=409, held=error.messages)
     except ValidationError as error:
         for attachment_id in attachment_ids:
             attachments.delete(current_user, attachment_id)
         show_errors(form, error)
         return _workspace(ticket_id, fragment, composer=form, status=422)
     if not is_htmx():
-        flash("Internal note added." if internal else "Reply sent.", "success")
+        sent = "Internal note added." if internal else "Reply sent."
+        flash(sent if (form.body.data or "").strip() else "Macro applied.", "success")
         return redirect(url_for("agent.show", ticket_id=ticket_id), code=303)
     return _workspace(ticket_id, fragment)
+
+
+@bp.route("/tickets/<int:ticket_id>/presence", methods=["POST"])
+def presence_report(ticket_id):
+    """Say I have this ticket open (or am writing on it); answer who else has, and whether the thread moved on."""
+    if not is_htmx():
+        return redirect(url_for("agent.show", ticket_id=ticket_id), code=303)
+    form = ActionForm()
+    if not form.validate_on_submit():
+        return render("agent/ticket/_presence.html", colleagues=[], newer=0, ticket_id=ticket_id, expired=True)
+    state = "replying" if request.form.get("state") == "replying" else "viewing"
+    colleagues = presence.report(current_user, ticket_id, state)
+    try:
+        after = int(request.form.get("after_message_id") or "")
+    except ValueError:
+        after = None
+    return render("agent/ticket/_presence.html", colleagues=colleagues, ticket_id=ticket_id,
+                  newer=presence.newer_public_count(current_user, ticket_id, after))
+
+
+@bp.route("/tickets/<int:ticket_id>/presence/leave", methods=["POST"])
+def presence_leave(ticket_id):
+    """Forget me on this ticket now (the workspace tab closed or moved on); answers 204."""
+    if ActionForm().validate_on_submit():
+        presence.leave(current_user, ticket_id)
+    return "", 204
 
 
 def _parse_tags(text):
@@ -360,6 +472,61 @@ def new_ticket():
         flash(f"Ticket #{ticket.id} is open for {ticket.customer.email}.", "success")
         return redirect_to(url_for("agent.show", ticket_id=ticket.id))
     return render("agent/ticket/new.html", form=form, status=422 if form.is_submitted() else 200)
+
+
+# ------------------------------------------------------------------------------------------------------------ merge
+
+
+class MergeForm(FlaskForm):
+    into_id = StringField("Ticket number", render_kw={"required": True, "autocomplete": "off", "inputmode": "numeric"})
+
+
+def _merge_page(ticket_id, q="", into=None, form=None, status=200):
+    """Choosing the ticket to merge into (candidates for `q`), or with `into` the confirmation of what will happen;
+    a merge the service refuses shows its reason beside the field."""
+    ticket = tickets.get_ticket(current_user, ticket_id)
+    form = form or MergeForm(formdata=None)
+    plan = None
+    if into is not None:
+        form.into_id.data = str(into)
+        try:
+            plan = merge.preview(current_user, ticket_id, into)
+        except ValidationError as error:
+            form.into_id.errors = list(error.errors.values())
+            status = 422
+        except Conflict as error:
+            form.into_id.errors = [error.message]
+            status = 409
+    found = [] if plan else merge.candidates(current_user, ticket_id, q)
+    return render("agent/ticket/merge.html", fragment="agent/ticket/_merge_candidates.html", status=status,
+                  ticket=ticket, q=q, candidates=found, plan=plan, form=form)
+
+
+@bp.route("/tickets/<int:ticket_id>/merge")
+def merge_choose(ticket_id):
+    """Find the ticket to merge into by number or words (htmx swaps only the candidates); `into` asks to confirm."""
+    q = request.args.get("q", "").strip()[:200]
+    into = request.args.get("into", "").strip() or (None if is_htmx() else merge.ticket_number(q))
+    return _merge_page(ticket_id, q=q, into=into)
+
+
+@bp.route("/tickets/<int:ticket_id>/merge", methods=["POST"])
+def merge_tickets(ticket_id):
+    """Merge the ticket into the confirmed one; the target's workspace opens with both threads."""
+    form = MergeForm()
+    if not form.validate_on_submit():
+        form.into_id.errors = ["This form has expired; please confirm again."]
+        return _merge_page(ticket_id, into=form.into_id.data or None, form=form, status=400)
+    try:
+        target = merge.merge_tickets(current_user, ticket_id, form.into_id.data)
+    except ValidationError as error:
+        form.into_id.errors = list(error.errors.values())
+        return _merge_page(ticket_id, form=form, status=422)
+    except Conflict as error:
+        form.into_id.errors = [error.message]
+        return _merge_page(ticket_id, form=form, status=409)
+    flash(f"Ticket #{ticket_id} is merged into #{target.id}: its messages are here now.", "success")
+    return redirect_to(url_for("agent.show", ticket_id=target.id))
 
 
 # -------------------------------------------------------------------------------------------------------- customers

@@ -110,6 +110,8 @@ def load_demo_data(seed=7, ticket_count=200):
         tag_pool = list(tag_colours)
         statuses = ["open", "in_progress", "waiting", "resolved", "closed"]
         _demo_sla_policies()
+        _demo_macros(admin, staff[1])
+        _demo_saved_views(staff[1])
         start = utcnow() - timedelta(days=60)
         for n in range(ticket_count):
             customer = customers[0] if n % 10 == 0 else rng.choice(customers)
@@ -185,6 +187,32 @@ def _demo_webhooks(admin):
                                duration_ms=duration, last_error=error, created_at=now - age,
                                next_attempt_at=now + timedelta(minutes=6) if status == "pending" else now - age,
                                delivered_at=now - age if status == "delivered" else None)
+
+
+def _demo_macros(admin, agent):
+    """Four shared macros for everyday answers and one personal macro of the first agent."""
+    from .services import macros
+
+    for name, body, internal, actions in [
+        ("Refund issued", "Hi {{ customer.first_name }},\n\nWe have refunded the charge; it shows on your statement "
+         "within 5 business days.\n\nBest,\n{{ agent.name }}", False, {"status": "resolved", "add_tags": ["refund"]}),
+        ("Ask for details", "Hi {{ customer.first_name }},\n\nThanks for writing. Could you tell us when this happened "
+         "and which browser you use? Screenshots help too.\n\n{{ agent.name }}", False, {"status": "waiting"}),
+        ("Escalate to engineering", "Escalating #{{ ticket.id }} (“{{ ticket.subject }}”) to engineering: reproduced, "
+         "needs a fix.", True, {"priority": "high", "status": "in_progress", "add_tags": ["outage"]}),
+        ("VIP: take it now", "", False, {"priority": "urgent", "add_tags": ["vip"]}),
+    ]:
+        macros.create_macro(admin, name, body, internal, actions, shared=True)
+    macros.create_macro(agent, "My sign-off", "Thanks {{ customer.first_name }}, happy to help. Have a good day!\n\n"
+                        "{{ agent.name }}", actions={"assignee_id": agent.id})
+
+
+def _demo_saved_views(agent):
+    """Two of the first agent's own queue views, so "My views" shows what it is for."""
+    from .services import saved_views
+
+    saved_views.create_view(agent, "Urgent, not started", {"status": "open", "priority": "urgent"})
+    saved_views.create_view(agent, "Billing, waiting on us", {"status": "open,in_progress", "category": "billing"})
 
 
 def _demo_sla_policies():

@@ -58,4 +58,10 @@ def from_environment(instance_path):
         "SITE_URL": os.environ.get("SITE_URL", "http://127.0.0.1:5000"),
         "SITE_NAME": os.environ.get("SITE_NAME", "Support Desk"),
         "PAGE_SIZE": 25,
+        # The assistant (services/assistant.py) is off unless ASSIST_API_URL names an OpenAI-compatible endpoint.
+        "ASSIST_API_URL": os.environ.get("ASSIST_API_URL") or None,
+        "ASSIST_MODEL": os.environ.get("ASSIST_MODEL", ""),
+        "ASSIST_API_KEY": os.environ.get("ASSIST_API_KEY") or None,
+        "ASSIST_TIMEOUT": float(os.environ.get("ASSIST_TIMEOUT", "20")),
+        "ASSIST_QUOTA": int(os.environ.get("ASSIST_QUOTA", "5")),
     }

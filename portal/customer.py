@@ -1,6 +1,7 @@
 """The customer portal: my tickets, a new ticket, one ticket's thread with reply, close and reopen."""
 from flask import Blueprint, current_app, flash, redirect, request, url_for
 from flask_login import current_user, login_required
+from wtforms import BooleanField
 
 from .extensions import limiter
 from .forms import (
@@ -9,10 +10,16 @@ from .forms import (
 )
 from .htmx import redirect_to, render
 from .models import STATUSES
-from .services import help_center, ratings, tickets
+from .services import assistant, help_center, merge, ratings, tickets
 from .services.errors import Conflict, ValidationError
 
 bp = Blueprint("customer", __name__, url_prefix="/tickets")
+
+
+class NewTicketForm(TicketForm):
+    ask_assistant = BooleanField("Ask the assistant first",
+                                 description="It answers right away from our help center; a person takes over "
+                                             "whenever you ask.")
 
 
 @bp.before_request
@@ -50,14 +57,15 @@ def index():
 @limiter.limit("20 per minute", methods=["POST"])
 def new():
     """File a new ticket."""
-    form = TicketForm()
+    form = NewTicketForm()
     form.category.choices = category_choices(tickets.categories())
     if form.validate_on_submit():
         attachment_ids = upload_attachments(form, current_user)
         if attachment_ids is None:
             return _new_ticket_page(form, 422)
+        open_ticket = assistant.open_ticket if form.ask_assistant.data else tickets.create_ticket
         try:
-            ticket = tickets.create_ticket(
+            ticket = open_ticket(
                 current_user,
                 subject=form.subject.data,
                 description=form.description.data,
@@ -70,7 +78,11 @@ def new():
             show_errors(form, error)
             discard_uploads(form, current_user, attachment_ids)
             return _new_ticket_page(form, 422)
-        flash(f"Ticket #{ticket.id} is filed. We will reply here and mark it unread for you.", "success")
+        if ticket.assistant_state:
+            flash(f"Ticket #{ticket.id} is filed. The assistant answers here first; choose “Talk to a person” "
+                  "whenever you like.", "success")
+        else:
+            flash(f"Ticket #{ticket.id} is filed. We will reply here and mark it unread for you.", "success")
         return redirect_to(url_for("customer.show", ticket_id=ticket.id))
     return _new_ticket_page(form, 422 if form.is_submitted() else 200)
 
@@ -99,6 +111,7 @@ def _ticket_page(ticket_id, form=None, status=200, rating_form=None):
         can_rate=ratings.can_rate(ticket, rating),
         rating_form=rating_form or RatingForm(formdata=None),
         rate_url=url_for("customer.rate", ticket_id=ticket.id),
+        merged_target=merge.visible_target(current_user, ticket),
         status=status,
     )
 

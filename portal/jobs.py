@@ -143,6 +143,14 @@ def sweep_uploads():
     log.info("swept %d unattached uploads and %d delivered messages", removed, forgotten)
 
 
+@job(crontab(minute="*/10"))
+def sweep_presence():
+    """Forget who had which ticket open when their workspace went away without saying so (the database store)."""
+    from .services import presence
+
+    presence.sweep()
+
+
 @job()
 def deliver_webhook(delivery_id):
     """Make one attempt at a webhook delivery; after a failure, come back when its next try is due."""
@@ -168,6 +176,14 @@ def sweep_webhook_log():
     from .services import webhooks
 
     log.info("forgot %d old webhook deliveries", webhooks.forget_old())
+
+
+@job()
+def answer_customer(ticket_id, message_id):
+    """The assistant answers a customer's message on an assistant thread (or hands the ticket to a person)."""
+    from .services import assistant
+
+    assistant.answer_customer(ticket_id, message_id)
 
 
 def run_worker(workers=2):

@@ -8,7 +8,7 @@ from .forms import (
     show_errors, submit_rating, upload_attachments,
 )
 from .htmx import redirect_to, render
-from .services import help_center, ratings, tickets
+from .services import help_center, merge, ratings, tickets
 from .services.errors import Conflict, ServiceError, ValidationError
 
 bp = Blueprint("public", __name__)
@@ -106,6 +106,7 @@ def _guest_page(key, form=None, status=200, rating_form=None):
         can_rate=ratings.can_rate(ticket, rating),
         rating_form=rating_form or RatingForm(formdata=None),
         rate_url=url_for("public.guest_rate", key=key),
+        merged_target=merge.visible_target(holder, ticket),
         status=status,
     )
 

@@ -10,7 +10,9 @@ import pytest
 
 from portal.api import OPERATIONS
 from portal.models import WEBHOOK_EVENTS, ApiToken, Tag, Ticket, Webhook, WebhookDelivery
-from portal.services import accounts, attachments, help_center, inbound, sla_policies, tickets, webhooks
+from portal.services import (
+    accounts, attachments, help_center, inbound, macros, saved_views, sla_policies, tickets, webhooks,
+)
 
 from .mailbox import raw_mail
 
@@ -80,6 +82,8 @@ class World:
     sla_policy: int  # an SLA policy for urgent tickets (admins manage them)
     webhook: int  # to a local address: each attempt is refused by the SSRF guard, so nothing leaves the test
     webhook_delivery: int  # one of its deliveries, failed for good
+    macro: int = 0  # a shared macro (admins change it, agents use it)
+    view: int = 0  # the agent's saved view (nobody else's, admins included)
 
     def api(self, client, actor):
         return Api(client, self.tokens.get(actor))
@@ -117,8 +121,10 @@ def world(app):
                           secret=webhooks.new_secret())
     delivery = WebhookDelivery.create(webhook=hook, event_id="msg_matrix", event_type="ticket.created", payload="{}",
                                       status="failed", attempts=webhooks.MAX_ATTEMPTS)
+    macro = macros.create_macro(users["admin"], "Refund", "Your refund is on its way.", shared=True)
+    view = saved_views.create_view(agent, "Urgent", {"priority": "urgent"})
     return World(users, tokens, ticket.id, other.id, file_a.id, file_note.id, upload.id, spare.id, tag.id,
-                 article.id, draft.id, entry.id, policy.id, hook.id, delivery.id)
+                 article.id, draft.id, entry.id, policy.id, hook.id, delivery.id, macro.id, view.id)
 
 
 # ------------------------------------------------------------------------------------------------ the matrix
@@ -194,6 +200,23 @@ ROWS = [
     ("GET", "/webhooks/{webhook}/deliveries", None, None, (401, 401, 403, 403, 403, 200)),
     ("POST", "/webhooks/{webhook}/deliveries/{webhook_delivery}/retry", None, None, (401, 401, 403, 403, 403, 202)),
     ("GET", "/reports/summary", None, None, (401, 401, 403, 403, 200, 200)),
+    ("POST", "/tickets/{ticket}/merge", {"into_id": 2}, None, (401, 401, 403, 403, 200, 200)),
+    ("GET", "/macros", None, None, (401, 401, 403, 403, 200, 200)),
+    ("POST", "/macros", {"name": "Thanks", "body": "Thank you, {{ customer.first_name }}!"}, None,
+     (401, 401, 403, 403, 201, 201)),
+    ("PATCH", "/macros/{macro}", {"name": "Refund sent"}, None, (401, 401, 403, 403, 403, 200)),
+    ("DELETE", "/macros/{macro}", None, None, (401, 401, 403, 403, 403, 204)),
+    ("POST", "/tickets/{ticket}/apply-macro", {"macro_id": 1}, None, (401, 401, 403, 403, 200, 200)),
+    ("GET", "/views", None, None, (401, 401, 403, 403, 200, 200)),
+    ("POST", "/views", {"name": "Mine", "filters": {"status": "open"}}, None, (401, 401, 403, 403, 201, 201)),
+    ("PATCH", "/views/{view}", {"name": "Very urgent"}, None, (401, 401, 403, 403, 200, 404)),
+    ("DELETE", "/views/{view}", None, None, (401, 401, 403, 403, 204, 404)),
+    # No model is configured here: the assistant is unavailable, which staff learn as a 503.
+    ("POST", "/tickets/{ticket}/assist/draft", None, None, (401, 401, 403, 403, 503, 503)),
+    ("POST", "/tickets/{ticket}/assist/summary", None, None, (401, 401, 403, 403, 503, 503)),
+    # The ticket is not with the assistant, so handing it over is a conflict for whoever may see it.
+    ("POST", "/tickets/{ticket}/handover", None, None, (401, 401, 409, 404, 409, 409)),
+    ("GET", "/tickets/{ticket}/suggestions", None, None, (401, 401, 403, 403, 200, 200)),
 ]
 
 EXTRA_ROWS = [
@@ -220,6 +243,8 @@ def _resolve(path, world):
         "sla_policy": world.sla_policy,
         "webhook": world.webhook,
         "webhook_delivery": world.webhook_delivery,
+        "macro": world.macro,
+        "view": world.view,
     }
     return path.format(**ids)
 
@@ -259,7 +284,7 @@ def test_matrix_covers_every_operation():
         "{ticket}": "{ticket_id}", "{attachment}": "{attachment_id}", "{upload}": "{attachment_id}",
         "{customer_a}": None, "{spare_customer}": "{customer_id}", "{tag}": "{tag_id}", "{article}": "{article_id}",
         "{inbound_entry}": "{entry_id}", "{sla_policy}": "{policy_id}", "{webhook}": "{webhook_id}",
-        "{webhook_delivery}": "{delivery_id}",
+        "{webhook_delivery}": "{delivery_id}", "{macro}": "{macro_id}", "{view}": "{view_id}",
     }
     covered = set()
     for method, path, *_ in ROWS:

@@ -18,6 +18,8 @@ from portal.models import Tag
 from portal.services import attachments, help_center, tickets
 from portal.services.paging import MAX_ID
 
+from .assist_server import assist_server
+from .conftest import open_app
 from .test_api_auth import person, token_for
 
 # Enough to exercise every operation with valid and invalid input; small enough to finish in a minute or two.
@@ -38,7 +40,8 @@ def test_document_lists_every_operation_with_its_errors(client):
     document = client.get("/openapi.json").get_json()
     listed = {(method.upper(), path) for path, item in document["paths"].items() for method in item}
     assert listed == {(op.method, op.path) for op in OPERATIONS}
-    assert len(listed) == 40 + 1 + 4 + 7 + 1  # + rating, SLA policies, webhooks, reports
+    # + rating, SLA policies, webhooks, reports; macros, merge, saved views, assistant
+    assert len(listed) == 40 + 1 + 4 + 7 + 1 + 5 + 1 + 4 + 4
     for path, item in document["paths"].items():
         for method, operation in item.items():
             responses = operation["responses"]
@@ -62,7 +65,7 @@ def test_document_comes_from_the_validating_schemas(client):
     assert set(ticket["required"]) == {
         "id", "subject", "status", "priority", "category", "customer", "assignee", "tags", "cc", "channel", "locked",
         "message_count", "unread", "created_at", "updated_at", "first_response_at", "resolved_at", "closed_at",
-        "sla", "rating"}
+        "sla", "rating", "merged_into_id"}
     assert set(schemas["Message"]["required"]) == {
         "id", "ticket_id", "kind", "internal", "body", "body_html", "author", "attachments", "created_at"}
     assert schemas["Problem"]["required"] == ["type", "title", "status", "detail", "code"]
@@ -98,6 +101,13 @@ def test_problem_types_point_at_the_error_table(client):
 
 
 # ------------------------------------------------------------------------------------------------- schemathesis
+
+
+@pytest.fixture
+def app(tmp_path):
+    """The usual fresh app, with the assistant pointed at a local stand-in model so its operations answer for real."""
+    with assist_server() as model, open_app(tmp_path, ASSIST_API_URL=model.url) as app:
+        yield app
 
 
 @pytest.fixture

@@ -5,6 +5,9 @@ from .core import OPERATIONS, bp
 # Importing the endpoint modules registers their operations on the blueprint, in document order.
 from . import public, tickets, attachments, directory, help_center, inbound  # noqa: E402,F401
 from . import sla_policies, webhooks, reports  # noqa: E402,F401
+from . import views  # noqa: E402,F401
+from . import macros  # noqa: E402,F401
+from . import assistant  # noqa: E402,F401
 
 errors.register(bp)
 

@@ -3,7 +3,7 @@ from flask import current_app, g, request, url_for
 from peewee import IntegrityError
 from werkzeug.exceptions import HTTPException, default_exceptions
 
-from ..services.errors import ServiceError, ValidationError
+from ..services.errors import NewerMessages, ServiceError, ValidationError
 from .schemas import FieldError, Problem
 
 PROBLEM_TYPE = "application/problem+json"
@@ -20,6 +20,7 @@ KINDS = {
     422: ("VALIDATION_ERROR", "Validation failed"),
     429: ("TOO_MANY_REQUESTS", "Too many requests"),
     500: ("INTERNAL_SERVER_ERROR", "Internal server error"),
+    503: ("ASSISTANT_UNAVAILABLE", "Service unavailable"),
 }
 
 # What each kind of problem means, for the error table on /api/docs (the `type` URIs point there).
@@ -35,6 +36,8 @@ EXPLANATIONS = {
     "TOO_MANY_REQUESTS": "Slow down: this endpoint is rate limited.",
     "INTERNAL_SERVER_ERROR": "Something broke on our side and it is logged; every write is one transaction, "
                              "so none is half-done.",
+    "ASSISTANT_UNAVAILABLE": "The assistant is not configured, or its model failed or did not answer in time; "
+                             "the detail says which. Nothing was written.",
 }
 
 
@@ -58,14 +61,14 @@ def type_uri(code):
         return "/api/docs#" + anchor
 
 
-def problem(status, detail, errors=None, headers=None):
-    """A problem+json response for `status`."""
+def problem(status, detail, errors=None, headers=None, **extra):
+    """A problem+json response for `status`; `extra` adds members such as `messages`."""
     code, title = KINDS.get(status) or (("INTERNAL_SERVER_ERROR", "Internal server error") if status >= 500
                                         else ("BAD_REQUEST", "Bad request"))
     fields = dict(type=type_uri(code), title=title, status=status, detail=detail, code=code)
     if errors:
         fields["errors"] = [FieldError(location=loc, message=msg) for loc, msg in errors]
-    body = Problem(**fields)
+    body = Problem(**fields, **extra)
     response = current_app.response_class(body.model_dump_json(exclude_none=True), status=status,
                                           mimetype=PROBLEM_TYPE)
     if status == 401:
@@ -128,6 +131,12 @@ def register(bp):
     @bp.errorhandler(ValidationError)
     def _validation(error):
         return from_validation_error(error)
+
+    @bp.errorhandler(NewerMessages)
+    def _newer_messages(error):
+        from .serializers import message
+
+        return problem(409, error.message, messages=[message(m) for m in error.messages])
 
     @bp.errorhandler(ServiceError)
     def _service(error):

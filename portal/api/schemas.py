@@ -56,6 +56,7 @@ ErrorCode = Literal[
     "PAYLOAD_TOO_LARGE",
     "TOO_MANY_REQUESTS",
     "INTERNAL_SERVER_ERROR",
+    "ASSISTANT_UNAVAILABLE",
 ]
 
 
@@ -99,6 +100,9 @@ class Problem(BaseModel):
     detail: str = Field(description="What went wrong with this request, for a person.")
     code: ErrorCode = Field(description="A stable code for programs.")
     errors: list[FieldError] = Field(None, description="For validation errors: one entry per invalid field.")
+    messages: list["Message"] = Field(
+        None, description="For a reply held because the thread moved on (`after_message_id`): the public messages "
+                          "written since, oldest first. Read them, then send again with the newest id if still right.")
 
 
 # ----------------------------------------------------------------------------------------------------------- outputs
@@ -117,9 +121,9 @@ class Person(Output):
 
 
 class Author(Output):
-    id: int
+    id: int | None = Field(description="null for the assistant, which is not a person.")
     name: str
-    role: Role
+    role: Role | Literal["assistant"] = Field(description="`assistant` for the desk's assistant (see `/assist`).")
 
 
 class Category(Output):
@@ -145,6 +149,13 @@ class Rating(Output):
     rated_at: Time
 
 
+class TicketAssistant(Output):
+    state: Literal["active", "handed_over"] = Field(description="active: the assistant answers the customer; "
+                                                   "handed_over: a person has taken over.")
+    answers: int = Field(description="How many answers the assistant gave on this ticket.")
+    quota: int = Field(description="How many it may give on one ticket.")
+
+
 class Ticket(Output):
     id: int = Field(examples=[1042])
     subject: str
@@ -166,6 +177,8 @@ class Ticket(Output):
     closed_at: Time | None
     sla: TicketSla | None = Field(description="Service level: null when no SLA policy applies.")
     rating: Rating | None = Field(description="The customer's answer to \"How did we do?\", once given.")
+    merged_into_id: int | None = Field(description="Set once this ticket was merged: the ticket that took its thread.")
+    assistant: TicketAssistant | None = Field(None, description="Set when the customer asked the assistant first.")
 
 
 class Attachment(Output):
@@ -338,8 +351,9 @@ class TicketListQuery(PageQuery):
     unassigned: bool = Field(None, description="true: only tickets nobody is assigned to (agents only).")
     tags: str = Field(None, max_length=500, description="Comma-separated tag names, all of (agents only).")
     search: str = Field(None, max_length=200, description="Words in the subject or the messages.")
-    sla: Literal["breached", "due_soon"] = Field(
-        None, description="breached: a promised time was missed; due_soon: one falls due within the hour (agents).")
+    sla: Literal["breached", "due_soon", "overdue"] = Field(
+        None, description="breached: a promised time was missed (now or earlier); overdue: one is past due right now; "
+                          "due_soon: one falls due within the hour (agents).")
     order_by: Literal["created_at", "updated_at", "priority", "due_at"] = Field(
         "updated_at", description="due_at: the next promised time; tickets with nothing due come last.")
     order_dir: Literal["asc", "desc"] = "desc"
@@ -428,6 +442,11 @@ class MessageCreate(Input):
     internal: bool = Field(False, description="Agents: an internal note the customer never sees.")
     status: Status = Field(None, description="Agents: set the ticket's status in the same step.")
     attachment_ids: AttachmentIds = []
+    after_message_id: Annotated[int, Field(ge=0, le=MAX_ID), BeforeValidator(_integral)] | None = Field(
+        None,
+        description="The newest message id the writer had read. If anyone else has written a public reply since, a "
+                    "public reply is not posted: 409 CONFLICT lists the newer messages (`messages`). Notes are never "
+                    "held.")
 
 
 class CustomerCreate(Input):
@@ -705,3 +724,148 @@ class ReportSummary(Output):
 
 
 ReportSummaryResponse = _envelope("ReportSummaryResponse", ReportSummary)
+
+
+# ------------------------------------------------------------------------------------------------------ saved views
+
+ViewName = Annotated[str, Field(min_length=1, max_length=80, examples=["Urgent billing, mine"])]
+
+
+class SavedViewFilters(Input):
+    """The query parameters of GET /tickets that a view keeps; leave out what should not narrow it."""
+
+    status: str = Field(None, pattern=_one_of_list(STATUSES), description="Comma-separated statuses, any of.",
+                        examples=["open,in_progress"])
+    priority: str = Field(None, pattern=_one_of_list(PRIORITIES), description="Comma-separated priorities, any of.")
+    category: str = Field(None, max_length=500, description="Comma-separated existing category slugs, any of.")
+    assignee_id: Literal["me"] | Id = Field(None, description="An agent's id, or `me` (the view's owner).")
+    unassigned: bool = Field(None, description="true: only tickets nobody is assigned to.")
+    tags: str = Field(None, max_length=500, description="Comma-separated tag names, all of.")
+    search: str = Field(None, max_length=200, description="Words in the subject or the messages.")
+    sla: Literal["breached", "due_soon", "overdue"] = Field(
+        None, description="breached: a promised time was missed; due_soon: one falls due within the hour; overdue: "
+                          "one has passed and is still pending (the queue's Overdue view).")
+    order_by: Literal["created_at", "updated_at", "priority", "due_at"] = None
+    order_dir: Literal["asc", "desc"] = None
+
+
+class SavedViewCreate(Input):
+    name: ViewName = Field(description="Unique among your views (ignoring case).")
+    filters: SavedViewFilters = Field(default_factory=SavedViewFilters)
+
+
+class SavedViewUpdate(Input):
+    name: ViewName = None
+    filters: SavedViewFilters = Field(None, description="Replaces every filter of the view.")
+
+
+class SavedView(Output):
+    id: int
+    name: str
+    filters: dict[str, str | int | bool] = Field(
+        description="Only the filters set, in canonical form: pass them to GET /tickets as query parameters.",
+        examples=[{"status": "open,in_progress", "assignee_id": "me", "order_by": "due_at", "order_dir": "asc"}])
+    count: int = Field(description="How many tickets the view matches right now.")
+
+
+SavedViewResponse = _envelope("SavedViewResponse", SavedView)
+SavedViewList = _list_envelope("SavedViewList", SavedView)
+
+
+# ------------------------------------------------------------------------------------------------------------- merge
+
+
+class TicketMerge(Input):
+    into_id: Id = Field(description="The ticket that takes this one's thread; this one is closed, locked and points "
+                                    "at it (`merged_into_id`).")
+
+
+# ----------------------------------------------------------------------------------------------------------- macros
+
+MacroName = Annotated[str, Field(min_length=1, max_length=120, examples=["Refund issued"])]
+MacroBody = Annotated[str, Field(max_length=50_000, description=(
+    "Markdown. Placeholders, filled in when the macro is used: {{ customer.name }}, {{ customer.first_name }}, "
+    "{{ ticket.id }}, {{ ticket.subject }}, {{ agent.name }}. Any other template syntax is refused: nothing in a "
+    "macro runs."), examples=["Hi {{ customer.first_name }}, your refund is on its way."])]
+
+
+class MacroActions(Output):
+    status: Status | None = Field(description="The status the ticket gets; null: unchanged.")
+    priority: Priority | None = Field(description="The priority the ticket gets; null: unchanged.")
+    assignee_id: int | None = Field(description="The agent the ticket is assigned to; null: unchanged.")
+    add_tags: list[str] = Field(description="Tags added to the ticket's own (none removed).")
+
+
+class Macro(Output):
+    id: int
+    name: str
+    body: str = Field(description="Markdown with placeholders; empty: the macro only changes fields.")
+    internal: bool = Field(description="true: the body is posted as an internal note, not a reply.")
+    shared: bool = Field(description="true: made by an admin for the whole team; false: the caller's own.")
+    actions: MacroActions
+    created_at: Time
+    updated_at: Time
+
+
+MacroResponse = _envelope("MacroResponse", Macro)
+MacroList = _list_envelope("MacroList", Macro)
+
+
+class MacroActionsInput(Input):
+    status: Status | None = None
+    priority: Priority | None = None
+    assignee_id: Id | None = Field(None, description="An active agent's id.")
+    add_tags: list[TagName] = Field([], max_length=10)
+
+
+class MacroCreate(Input):
+    name: MacroName
+    body: MacroBody = ""
+    internal: bool = False
+    actions: MacroActionsInput = Field(None, description="The field changes it makes; left out: none.")
+    shared: bool = Field(False, description="Admins: a macro for the whole team. Agents get 403.")
+
+
+class MacroUpdate(Input):
+    name: MacroName = None
+    body: MacroBody = None
+    internal: bool = None
+    actions: MacroActionsInput = Field(None, description="Replaces the macro's field changes whole.")
+
+
+class MacroApply(Input):
+    macro_id: Id
+    after_message_id: Annotated[int, Field(ge=0, le=MAX_ID), BeforeValidator(_integral)] | None = Field(
+        None, description="The newest message id the agent had read: if someone else has written a public "
+                                "reply since, nothing happens and 409 CONFLICT lists the newer messages.")
+
+
+# ------------------------------------------------------------------------------------------------------- assistant
+
+
+class AssistDraft(Output):
+    body: str = Field(description="A draft of the next public reply, in Markdown; nothing is sent.")
+
+
+class SuggestedTicket(Output):
+    id: int
+    subject: str
+    status: Status
+    solved_at: Time | None = Field(description="When it was resolved, or closed.")
+
+
+class SuggestedArticle(Output):
+    id: int
+    title: str
+    slug: str
+    url: str = Field(description="The article in the help center.")
+
+
+class Suggestions(Output):
+    tickets: list[SuggestedTicket] = Field(description="Solved tickets sharing words with this one's subject, best "
+                                                       "match first.")
+    articles: list[SuggestedArticle] = Field(description="Published articles matching the subject, best first.")
+
+
+AssistDraftResponse = _envelope("AssistDraftResponse", AssistDraft)
+SuggestionsResponse = _envelope("SuggestionsResponse", Suggestions)

@@ -1,7 +1,8 @@
 """Database rows to API shapes. Only attributes the services already loaded are read: no query happens here."""
 from flask import url_for
 
-from ..services import ratings, sla
+from ..services import assistant, ratings, sla
+from ..services.macros import actions_of, is_shared
 from ..services.sla_policies import categories_of, hours_of, priorities_of
 from . import schemas as s
 
@@ -44,6 +45,8 @@ def _ticket_fields(row):
         closed_at=row.closed_at,
         sla=_sla(row),
         rating=rating(ratings.rating_of(row)),
+        merged_into_id=None if getattr(row, "merged_into_hidden", False) else row.merged_into_id,
+        assistant=ticket_assistant(row),
     )
 
 
@@ -80,7 +83,7 @@ def message(row):
         internal=row.internal,
         body=row.body,
         body_html=row.body_html or "",
-        author=author(row.author) if row.author_id else None,
+        author=ASSISTANT if row.by_assistant else (author(row.author) if row.author_id else None),
         attachments=[attachment(a) for a in getattr(row, "attachment_list", [])],
         created_at=row.created_at,
     )
@@ -210,4 +213,50 @@ def webhook_delivery(row):
         next_attempt_at=row.next_attempt_at if row.status == "pending" else None,
         delivered_at=row.delivered_at,
         created_at=row.created_at,
+    )
+
+
+# ------------------------------------------------------------------------------------------------------ saved views
+
+
+def saved_view(view):
+    return s.SavedView(id=view.id, name=view.name, filters=view.filters, count=view.count)
+
+
+# ----------------------------------------------------------------------------------------------------------- macros
+
+
+def macro(row):
+    actions = actions_of(row)
+    return s.Macro(
+        id=row.id,
+        name=row.name,
+        body=row.body or "",
+        internal=row.internal,
+        shared=is_shared(row),
+        actions=s.MacroActions(status=actions.get("status"), priority=actions.get("priority"),
+                               assignee_id=actions.get("assignee_id"), add_tags=actions.get("add_tags", [])),
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+# -------------------------------------------------------------------------------------------------------- assistant
+
+ASSISTANT = s.Author(id=None, name="Assistant", role="assistant")
+
+
+def ticket_assistant(row):
+    if not row.assistant_state:
+        return None
+    return s.TicketAssistant(state=row.assistant_state, answers=row.assistant_answers, quota=assistant.quota())
+
+
+def suggestions(found):
+    return s.Suggestions(
+        tickets=[s.SuggestedTicket(id=t.id, subject=t.subject, status=t.status,
+                                   solved_at=t.resolved_at or t.closed_at) for t in found.tickets],
+        articles=[s.SuggestedArticle(id=a.id, title=a.title, slug=a.slug,
+                                     url=url_for("help.article", slug=a.slug, _external=True))
+                  for a in found.articles],
     )

@@ -1,7 +1,7 @@
 """Tickets, their threads and their history."""
 from flask import request, url_for
 
-from ..services import ratings, tickets
+from ..services import merge, ratings, tickets
 from . import schemas as s
 from . import serializers as out
 from .core import TOKEN, list_meta, operation, whole_list_meta
@@ -150,9 +150,12 @@ def create_message(actor, ticket_id, body):
 
     A customer's reply reopens a waiting, resolved or closed ticket (a locked one refuses it: 409). Agents may
     write an internal note (`internal`) or set the status with a public reply (`status`).
+
+    Send `after_message_id` (the newest message you had read) to avoid answering twice: when someone else has
+    replied publicly since, the reply is held with a 409 whose `messages` lists what is new.
     """
     message = tickets.reply(actor, ticket_id, body.body, internal=body.internal, status=body.status,
-                            attachment_ids=body.attachment_ids)
+                            attachment_ids=body.attachment_ids, after_message_id=body.after_message_id)
     return s.MessageResponse(data=out.message(tickets.get_message(actor, message.id)))
 
 
@@ -162,3 +165,16 @@ def ticket_history(actor, ticket_id):
     """Every change of a ticket field, oldest first: who changed what, from what, to what, when."""
     entries = tickets.history(actor, ticket_id)
     return s.HistoryList(data=[out.history_entry(e) for e in entries], meta=whole_list_meta(entries))
+
+
+@operation("POST", "/tickets/{ticket_id}/merge", tag=TAG, summary="Merge a ticket into another (agents)",
+           body=s.TicketMerge, response=s.TicketResponse, errors=(403, 409))
+def merge_ticket(actor, ticket_id, body):
+    """This ticket's replies and notes join `into_id`'s thread in time order, with an event line on both.
+
+    This ticket is closed and locked, and its `merged_into_id` is set; its customer, when another person, becomes a
+    CC of the target. Answers with the target ticket. Merging into itself, into a merged or trashed ticket, or a
+    ticket already merged is a conflict (409).
+    """
+    target = merge.merge_tickets(actor, ticket_id, body.into_id)
+    return s.TicketResponse(data=out.ticket(target))

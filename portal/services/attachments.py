@@ -189,6 +189,23 @@ def upload_many(actor, files):
         raise
 
 
+def kept_uploads(actor, attachment_ids, rows=False):
+    """The actor's own uploads among `attachment_ids` that no message holds yet (a held reply keeps its files this
+    way); ids or, with `rows`, the attachments. Anything else is silently left out."""
+    ids = []
+    for value in attachment_ids or []:
+        try:
+            ids.append(int(value))
+        except (TypeError, ValueError):
+            continue
+    if not ids or actor is None:
+        return []
+    owner_id = actor.user.id if isinstance(actor, KeyHolder) else actor.id
+    query = (Attachment.select().where(Attachment.id.in_(ids[:20]), Attachment.uploader == owner_id,
+                                       Attachment.message.is_null()).order_by(Attachment.id))
+    return list(query) if rows else [a.id for a in query]
+
+
 def discard(actor, attachment_ids):
     """Delete the actor's unattached uploads from a submission that failed (ids already gone are ignored)."""
     for attachment_id in attachment_ids or []:

@@ -31,6 +31,14 @@ class Conflict(ServiceError):
     status = 409
 
 
+class NewerMessages(Conflict):
+    """The thread gained public messages since you started writing; read them, then send again if still right."""
+
+    def __init__(self, messages, message=None):
+        self.messages = list(messages)  # the newer public messages, oldest first
+        super().__init__(message)
+
+
 class AuthenticationFailed(ServiceError):
     """The e-mail or password is not right."""
 

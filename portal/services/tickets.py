@@ -27,7 +27,7 @@ from ..models import (
 )
 from . import attachments, rich_text, signals, sla
 from .accounts import check_contact_fields, check_length, normalize_email
-from .errors import Conflict, NotFound, ServiceError, ValidationError
+from .errors import Conflict, NewerMessages, NotFound, ServiceError, ValidationError
 from .paging import Page, decode_cursor, encode_cursor
 from .permissions import KeyHolder, check_ticket, is_admin, is_staff, require_staff, require_user
 
@@ -426,7 +426,7 @@ def _apply_filters(query, actor, flt):
     if flt.order_dir not in ("asc", "desc"):
         errors["order_dir"] = "Sort direction is asc or desc."
     if flt.sla and flt.sla not in SLA_FILTERS:
-        errors["sla"] = "Service-level filters are breached and due_soon."
+        errors["sla"] = "Service-level filters are breached, overdue and due_soon."
     if errors:
         raise ValidationError(errors)
     if statuses:
@@ -467,6 +467,12 @@ def _apply_filters(query, actor, flt):
         if expression is not None:
             query = query.where(expression)
     return query
+
+
+def count_tickets(actor, flt):
+    """How many tickets the actor may see match `flt` now: one COUNT query, no rows loaded."""
+    require_user(actor)
+    return _apply_filters(_visible_tickets(actor, flt), actor, flt).count()
 
 
 def _cursor_value(ticket, order_by):
@@ -538,10 +544,18 @@ def list_tickets(actor, flt=None, cursor=None, limit=25):
 
 
 def _hide_service_level(actor, items):
-    # Due times and breaches are the team's business, not the customer's.
+    # Due times and breaches are the team's business, not the customer's; so is the number of another person's
+    # ticket that one of theirs was merged into.
     if not is_staff(actor):
         for ticket in items:
             ticket.sla_hidden = True
+        merged = {t.merged_into_id for t in items if t.merged_into_id}
+        if merged:
+            own = set(Ticket.select(Ticket.id).where(Ticket.id.in_(list(merged)), Ticket.customer == actor.id,
+                                                     Ticket.deleted_at.is_null()).tuples())
+            for ticket in items:
+                if ticket.merged_into_id and (ticket.merged_into_id,) not in own:
+                    ticket.merged_into_hidden = True
 
 
 def attach_cc(tickets):
@@ -651,15 +665,19 @@ def history(actor, ticket_id):
 # ----------------------------------------------------------------------------------------------------------- change
 
 
-def reply(actor, ticket_id, body, internal=False, status=None, attachment_ids=None):
+def reply(actor, ticket_id, body, internal=False, status=None, attachment_ids=None, after_message_id=None):
     """Add a message to the thread and apply the status rules, all in one transaction.
 
     Customers: a reply on waiting/resolved reopens to open; on a closed, unlocked ticket it reopens it; a locked
     ticket refuses it. Agents: a public reply may set the status in the same step and the first one stamps
     first_response_at; an internal note changes nothing the customer sees.
 
+    `after_message_id` is the newest message the writer had seen: a public reply is held when someone else has
+    written publicly since (the traffic-cop rule), so two agents never answer the same question twice.
+
     :raises NotFound: when the actor may not see the ticket.
     :raises Conflict: when the ticket is locked.
+    :raises NewerMessages: when the thread gained public messages after `after_message_id`.
     """
     staff = is_staff(actor)
     errors = {}
@@ -671,6 +689,15 @@ def reply(actor, ticket_id, body, internal=False, status=None, attachment_ids=No
             errors["status"] = "Only support staff can set the status."
         elif status not in STATUSES:
             errors["status"] = f"Statuses are: {', '.join(STATUSES)}."
+    if after_message_id is not None and after_message_id != "":
+        try:
+            after_message_id = int(after_message_id)
+            if after_message_id < 0:
+                raise ValueError
+        except (TypeError, ValueError):
+            errors["after_message_id"] = "This must be the id of a message of this ticket."
+    else:
+        after_message_id = None
     if errors:
         raise ValidationError(errors)
     with write():
@@ -680,6 +707,10 @@ def reply(actor, ticket_id, body, internal=False, status=None, attachment_ids=No
         author = _author_of(actor)
         if not staff and ticket.locked:
             raise Conflict("This ticket is locked: it can no longer be replied to. Please open a new ticket.")
+        if after_message_id is not None and not internal:
+            newer = newer_public_messages(actor, ticket, after_message_id)
+            if newer:
+                raise NewerMessages(newer)
         message = _add_message(ticket, "note" if internal else "reply", author, body, at=now)
         _attach(actor, message, attachment_ids)
         if internal:
@@ -706,6 +737,19 @@ def reply(actor, ticket_id, body, internal=False, status=None, attachment_ids=No
     signals.announce(signals.message_added, message, ticket=ticket, actor=actor)
     announce_changes(ticket, author)
     return message
+
+
+def newer_public_messages(actor, ticket, after_message_id):
+    """The public replies someone other than the actor wrote after `after_message_id`, oldest first."""
+    query = (
+        Message.select(Message, User)
+        .join(User, JOIN.LEFT_OUTER, on=(Message.author == User.id), attr="author")
+        .where(Message.ticket == ticket.id, Message.id > after_message_id, Message.kind == "reply",
+               Message.is_public == True)  # noqa: E712
+        .order_by(Message.created_at, Message.id)
+    )
+    author = _author_of(actor)
+    return _load_attachments([m for m in query if m.author_id != author.id])
 
 
 def close_ticket(actor, ticket_id):
