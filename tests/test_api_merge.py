@@ -56,9 +56,20 @@ def test_another_customer_is_copied_on_the_target(as_):
     source = file(olga, "Printer not found", "Floor 3 too.")
     data = sam.post(f"/tickets/{source}/merge", {"into_id": target}).get_json()["data"]
     assert data["cc"] == ["olga@example.com"]
-    # Olga keeps her own ticket, which now says where it went, but cannot open Jane's.
-    assert olga.get(f"/tickets/{source}").get_json()["data"]["merged_into_id"] == target
+    # Olga keeps her own ticket, marked merged and closed, but learns nothing of Jane's: not even its number.
+    mine = olga.get(f"/tickets/{source}").get_json()["data"]
+    assert (mine["status"], mine["locked"], mine["merged_into_id"]) == ("closed", True, None)
+    assert olga.get("/tickets").get_json()["data"][0]["merged_into_id"] is None
     assert olga.get(f"/tickets/{target}").status_code == 404
+    assert sam.get(f"/tickets/{source}").get_json()["data"]["merged_into_id"] == target
+
+
+def test_the_same_customer_sees_where_their_ticket_went(as_):
+    jane, sam = as_("jane"), as_("sam")
+    target = file(jane, "Office printer offline", "Floor 3.")
+    source = file(jane, "Printer again", "Still offline.")
+    sam.post(f"/tickets/{source}/merge", {"into_id": target})
+    assert jane.get(f"/tickets/{source}").get_json()["data"]["merged_into_id"] == target
 
 
 @pytest.mark.parametrize("case", ["itself", "into merged", "already merged"])

@@ -177,7 +177,9 @@ class Ticket(Output):
     closed_at: Time | None
     sla: TicketSla | None = Field(description="Service level: null when no SLA policy applies.")
     rating: Rating | None = Field(description="The customer's answer to \"How did we do?\", once given.")
-    merged_into_id: int | None = Field(description="Set once this ticket was merged: the ticket that took its thread.")
+    merged_into_id: int | None = Field(
+        description="Set once this ticket was merged: the ticket that took its thread. A customer sees it only when "
+                    "that ticket is theirs too.")
     assistant: TicketAssistant | None = Field(None, description="Set when the customer asked the assistant first.")
 
 
