@@ -106,22 +106,11 @@ def _queue_args(source):
 
 def _queue_page(args, notice=None, errors=None, status=200, save_form=None):
     """The queue for `args`: the whole page, or for htmx the table with the counts out of band."""
-    state = dict(
-        view=args.get("view"),
-        statuses=args.getlist("status"),
-        priorities=args.getlist("priority"),
-        assignee=args.get("assignee"),
-        categories=args.getlist("category"),
-        tags=args.getlist("tag"),
-        search=args.get("q", ""),
-        sort=args.get("sort"),
-        direction=args.get("dir"),
-    )
     views = queue.views(current_user)
     errors = dict(errors or {})
-    view_key, page, sort = state["view"] or queue.DEFAULT_VIEW, None, ("updated", "desc")
+    view_key, page, sort = args.get("view") or queue.DEFAULT_VIEW, None, ("updated", "desc")
     try:
-        view_key, flt = queue.queue_filter(current_user, **state)
+        view_key, flt = queue.filter_from_args(current_user, args)
         sort = queue.sort_of(flt)
         page = queue.list_queue(current_user, flt, cursor=request.args.get("cursor") or None, limit=PAGE_SIZE)
     except ValidationError as error:

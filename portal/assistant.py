@@ -45,22 +45,30 @@ def _panel(ticket_id, status=200, **result):
 # ------------------------------------------------------------------------------------------------------ workspace
 
 
+def _ask(ticket_id, action):
+    """Run one assistant `action(actor, ticket_id)` for a signed-in agent's fresh form: (its result, None), or
+    (None, the response that says why not: sign in, an expired form, or the assistant's failure)."""
+    if (gate := _signed_in()) is not None:
+        return None, gate
+    require_staff(current_user)
+    if not ActionForm().validate_on_submit():
+        return None, _panel(ticket_id, 400, error="This form has expired; reload the page.")
+    try:
+        return action(current_user, ticket_id), None
+    except AssistantUnavailable as error:
+        if is_htmx():
+            return None, _panel(ticket_id, 503, error=error.message)
+        flash(error.message, "error")
+        return None, redirect(url_for("agent.show", ticket_id=ticket_id), code=303)
+
+
 @bp.route("/agent/tickets/<int:ticket_id>/assist/draft", methods=["POST"])
 @limiter.limit("20 per minute")
 def draft(ticket_id):
     """Ask the assistant for a draft reply: it lands in the composer to be read and changed, never sent by itself."""
-    if (gate := _signed_in()) is not None:
-        return gate
-    require_staff(current_user)
-    if not ActionForm().validate_on_submit():
-        return _panel(ticket_id, 400, error="This form has expired; reload the page.")
-    try:
-        body = assistant.draft_reply(current_user, ticket_id)
-    except AssistantUnavailable as error:
-        if is_htmx():
-            return _panel(ticket_id, 503, error=error.message)
-        flash(error.message, "error")
-        return redirect(url_for("agent.show", ticket_id=ticket_id), code=303)
+    body, refusal = _ask(ticket_id, assistant.draft_reply)
+    if refusal is not None:
+        return refusal
     if is_htmx():
         return _panel(ticket_id, draft=body)
     # Without JavaScript: the workspace again, its composer holding the draft.
@@ -77,18 +85,9 @@ def draft(ticket_id):
 @limiter.limit("20 per minute")
 def summary(ticket_id):
     """Ask the assistant to summarize the ticket as an internal note; htmx also gets the thread with it."""
-    if (gate := _signed_in()) is not None:
-        return gate
-    require_staff(current_user)
-    if not ActionForm().validate_on_submit():
-        return _panel(ticket_id, 400, error="This form has expired; reload the page.")
-    try:
-        note = assistant.summarize(current_user, ticket_id)
-    except AssistantUnavailable as error:
-        if is_htmx():
-            return _panel(ticket_id, 503, error=error.message)
-        flash(error.message, "error")
-        return redirect(url_for("agent.show", ticket_id=ticket_id), code=303)
+    note, refusal = _ask(ticket_id, assistant.summarize)
+    if refusal is not None:
+        return refusal
     if not is_htmx():
         flash("The assistant's summary is in the thread as an internal note.", "success")
         return redirect(url_for("agent.show", ticket_id=ticket_id, _anchor=f"message-{note.id}"), code=303)

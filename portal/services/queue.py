@@ -63,6 +63,23 @@ def view_filter(actor, key):
     raise NotFound("There is no such queue view.")
 
 
+def filter_from_args(actor, args):
+    """The view key and filter for the queue's own query words: view, status, priority, assignee, category, tag, q,
+    sort and dir (a MultiDict, as the queue's address carries them). :raises ValidationError: for bad values."""
+    return queue_filter(
+        actor,
+        view=args.get("view"),
+        statuses=args.getlist("status"),
+        priorities=args.getlist("priority"),
+        assignee=args.get("assignee"),
+        categories=args.getlist("category"),
+        tags=args.getlist("tag"),
+        search=args.get("q", ""),
+        sort=args.get("sort"),
+        direction=args.get("dir"),
+    )
+
+
 def views(actor):
     """The side bar: every view with its live count, read from the maintained counts (portal/counts.py)."""
     require_staff(actor)

@@ -211,18 +211,7 @@ def from_queue(actor, args):
 
     :raises ValidationError: for queue args that are not valid.
     """
-    _, flt = queue.queue_filter(
-        actor,
-        view=args.get("view"),
-        statuses=args.getlist("status"),
-        priorities=args.getlist("priority"),
-        assignee=args.get("assignee"),
-        categories=args.getlist("category"),
-        tags=args.getlist("tag"),
-        search=args.get("q", ""),
-        sort=args.get("sort"),
-        direction=args.get("dir"),
-    )
+    _, flt = queue.filter_from_args(actor, args)
     return from_filter(flt, check=True)
 
 
