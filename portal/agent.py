@@ -306,15 +306,13 @@ def reply(ticket_id):
         return _workspace(ticket_id, fragment, composer=form, status=422)
     # Files kept from a held reply come back as ids, so "Send anyway" needs no second upload.
     attachment_ids += attachments.kept_uploads(current_user, request.form.getlist("kept_attachment_ids"))
+    sending = dict(internal=internal, status=None if internal else (request.form.get("status") or None),
+                   attachment_ids=attachment_ids, after_message_id=form.after_message_id.data or None)
     try:
         if form.macro_id.data:
-            macros.reply_with_macro(current_user, ticket_id, form.macro_id.data, form.body.data, internal=internal,
-                                    status=None if internal else (request.form.get("status") or None),
-                                    attachment_ids=attachment_ids, after_message_id=form.after_message_id.data or None)
+            macros.reply_with_macro(current_user, ticket_id, form.macro_id.data, form.body.data, **sending)
         else:
-            tickets.reply(current_user, ticket_id, form.body.data, internal=internal,
-                          status=None if internal else (request.form.get("status") or None),
-                          attachment_ids=attachment_ids, after_message_id=form.after_message_id.data or None)
+            tickets.reply(current_user, ticket_id, form.body.data, **sending)
     except NewerMessages as error:
         form.kept_attachments = attachments.kept_uploads(current_user, attachment_ids, rows=True)
         form.held_status = request.form.get("status") or ""
@@ -341,12 +339,8 @@ def presence_report(ticket_id):
         return render("agent/ticket/_presence.html", colleagues=[], newer=0, ticket_id=ticket_id, expired=True)
     state = "replying" if request.form.get("state") == "replying" else "viewing"
     colleagues = presence.report(current_user, ticket_id, state)
-    try:
-        after = int(request.form.get("after_message_id") or "")
-    except ValueError:
-        after = None
-    return render("agent/ticket/_presence.html", colleagues=colleagues, ticket_id=ticket_id,
-                  newer=presence.newer_public_count(current_user, ticket_id, after))
+    newer = presence.newer_public_count(current_user, ticket_id, request.form.get("after_message_id"))
+    return render("agent/ticket/_presence.html", colleagues=colleagues, ticket_id=ticket_id, newer=newer)
 
 
 @bp.route("/tickets/<int:ticket_id>/presence/leave", methods=["POST"])

@@ -13,7 +13,7 @@ from .forms import ActionForm, show_errors
 from .htmx import is_htmx, redirect_to, render
 from .models import PRIORITIES, STATUSES
 from .services import macros, tickets
-from .services.errors import NotFound, PermissionDenied, ValidationError
+from .services.errors import NotFound, ValidationError
 from .services.permissions import require_staff
 from .templating import status_label
 
@@ -127,24 +127,17 @@ def create():
     return redirect_to(url_for("macros.index"))
 
 
-def _changeable(macro_id):
-    macro = macros.get_macro(current_user, macro_id)
-    if macros.is_shared(macro) and not current_user.is_admin:
-        raise PermissionDenied("Only administrators can change shared macros.")
-    return macro
-
-
 @bp.route("/macros/<int:macro_id>")
 def edit(macro_id):
     """A macro's form. :raises NotFound: someone else's personal macro. :raises PermissionDenied: agents, shared."""
-    macro = _changeable(macro_id)
+    macro = macros.get_changeable(current_user, macro_id)
     return _form_page(_macro_form(macro), macro)
 
 
 @bp.route("/macros/<int:macro_id>", methods=["POST"])
 def update(macro_id):
     """Save a macro's changes; errors beside the fields."""
-    macro = _changeable(macro_id)
+    macro = macros.get_changeable(current_user, macro_id)
     form = _macro_form(macro, formdata=request.form)
     if not form.validate_on_submit():
         form.form_errors.append("This form has expired; send it again.")

@@ -5,7 +5,8 @@ from portal.models import Message
 from portal.services import admin as admin_service
 from portal.services import tickets
 
-from .test_api_auth import Api, person, token_for
+from .test_api_auth import person
+from .test_api_tickets import as_  # noqa: F401 (a token per person, made once)
 
 
 @pytest.fixture
@@ -16,11 +17,6 @@ def people(app):
         "other": person("agent", "omar@example.com", "Omar Other"),
         "customer": person("customer", "alice@example.com", "Alice Able"),
     }
-
-
-@pytest.fixture
-def as_(client, people):
-    return lambda who: Api(client, token_for(people[who]))
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ import pytest
 from portal.models import Message
 
 from .test_api_auth import Api, person, token_for
+from .test_api_tickets import as_  # noqa: F401 (a token per person, made once)
 
 
 @pytest.fixture
@@ -13,11 +14,6 @@ def people(app):
         "olga": person("customer", "olga@example.com", "Olga Other"),
         "sam": person("agent", "sam@example.com", "Sam Support"),
     }
-
-
-@pytest.fixture
-def as_(client, people):
-    return lambda name: Api(client, token_for(people[name]))
 
 
 def file(api, subject, description):

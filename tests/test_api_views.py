@@ -3,7 +3,8 @@ import pytest
 
 from portal.services import tickets
 
-from .test_api_auth import Api, person, token_for
+from .test_api_auth import person
+from .test_api_tickets import as_  # noqa: F401 (a token per person, made once)
 
 
 @pytest.fixture
@@ -13,18 +14,6 @@ def people(app):
         "other": person("agent", "olaf@example.com", "Olaf Other"),
         "customer": person("customer", "alice@example.com", "Alice A"),
     }
-
-
-@pytest.fixture
-def as_(client, people):
-    tokens = {}
-
-    def make(name):
-        if name not in tokens:
-            tokens[name] = token_for(people[name])
-        return Api(client, tokens[name])
-
-    return make
 
 
 def file_ticket(people, subject, priority="normal", assign=None):

@@ -23,8 +23,8 @@ from peewee import JOIN
 
 from .. import search
 from ..db import db, is_sqlite, write
-from ..models import FieldChange, Message, Setting, Ticket, User, utcnow
-from . import help_center, rich_text, signals, sla, tickets
+from ..models import Message, Setting, Ticket, User, utcnow
+from . import help_center, rich_text, signals, tickets
 from .accounts import check_length
 from .errors import Conflict, ServiceError, ValidationError
 from .permissions import KeyHolder, is_staff, require_admin, require_staff
@@ -380,23 +380,12 @@ def answer_customer(ticket_id, message_id):
         fresh.message_count += 1
         fresh.last_agent_message_at = now
         fresh.updated_at = now
-        _quiet_status(fresh, "waiting", None, now)
+        # The answer itself says what happened: no status line in the thread.
+        tickets._set_status(fresh, "waiting", None, now, line=False)
         fresh.save()
     signals.announce(signals.message_added, answer, ticket=fresh, actor=None)
     tickets.announce_changes(fresh, None)
     return answer
-
-
-def _quiet_status(ticket, status, actor, at):
-    """Change the status with its history entry and service-level bookkeeping, but no line in the thread: the
-    assistant's own answer (or the hand-over notice) already says what happened."""
-    if ticket.status == status:
-        return
-    old = ticket.status
-    ticket.status = status
-    sla.status_changed(ticket, old, status, at)
-    FieldChange.create(ticket=ticket, field="status", old_value=old, new_value=status, actor=actor, at=at)
-    ticket.__dict__.setdefault("changes_made", []).append(("status", old, status))
 
 
 def _hand_over(ticket, person, notice):
@@ -408,15 +397,13 @@ def _hand_over(ticket, person, notice):
             return fresh
         now = utcnow()
         fresh.assistant_state = "handed_over"
-        FieldChange.create(ticket=fresh, field="assistant", old_value="active", new_value="handed_over",
-                           actor=person, at=now)
-        fresh.__dict__.setdefault("changes_made", []).append(("assistant", "active", "handed_over"))
+        tickets._record(fresh, person, "assistant", "active", "handed_over", now, line=False)
         if person is None:
             _assistant_message(fresh, "event", notice, at=now)
         else:
             Message.create(ticket=fresh.id, kind="event", author=person, body=notice, is_public=True, created_at=now)
         if fresh.status != "open":
-            _quiet_status(fresh, "open", person, now)
+            tickets._set_status(fresh, "open", person, now, line=False)
         fresh.updated_at = now
         fresh.save()
     tickets.announce_changes(fresh, person)

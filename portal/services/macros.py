@@ -282,6 +282,14 @@ def _check_may_change(actor, macro):
         raise PermissionDenied("Only administrators can change shared macros.")
 
 
+def get_changeable(actor, macro_id):
+    """A macro the actor may edit (for its form). :raises NotFound: someone else's personal macro.
+    :raises PermissionDenied: an agent and a shared macro."""
+    macro = get_macro(actor, macro_id)
+    _check_may_change(actor, macro)
+    return macro
+
+
 # -------------------------------------------------------------------------------------------------------- changing
 
 

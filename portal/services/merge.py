@@ -12,7 +12,7 @@ from peewee import fn
 
 from .. import search
 from ..db import write
-from ..models import OPEN_STATUSES, FieldChange, Message, Ticket, utcnow
+from ..models import OPEN_STATUSES, Message, Ticket, utcnow
 from . import tickets
 from .errors import Conflict, ValidationError
 from .permissions import can_see_ticket, check_ticket, require_staff
@@ -133,13 +133,13 @@ def merge_tickets(actor, ticket_id, into_id):
         # One customer: both lines are theirs to read. Two customers: the numbers are staff business, and each
         # customer gets a plain notice instead.
         same_customer = source.customer_id == target.customer_id
-        _note(source, actor, "merged_into", None, target.id, f"Merged into #{target.id} by {actor.name}",
-              same_customer, now)
+        tickets._record(source, actor, "merged_into", None, target.id, now,
+                        text=f"Merged into #{target.id} by {actor.name}", public=same_customer)
         source.updated_at = now
         source.save()
 
-        _note(target, actor, "merged_from", None, source.id, f"#{source.id} merged into this ticket by {actor.name}",
-              same_customer, now)
+        tickets._record(target, actor, "merged_from", None, source.id, now,
+                        text=f"#{source.id} merged into this ticket by {actor.name}", public=same_customer)
 
         new_cc = _cc_to_add(source, target)
         if new_cc:
@@ -159,15 +159,6 @@ def merge_tickets(actor, ticket_id, into_id):
     tickets.announce_changes(source, actor)
     tickets.announce_changes(target, actor)
     return tickets.get_ticket(actor, target.id)
-
-
-def _note(ticket, actor, field_name, old, new, text, public, at):
-    """A history entry, an event line in the thread and an entry in the changes announced after the commit."""
-    old = None if old is None else str(old)
-    new = None if new is None else str(new)
-    FieldChange.create(ticket=ticket, field=field_name, old_value=old, new_value=new, actor=actor, at=at)
-    ticket.__dict__.setdefault("changes_made", []).append((field_name, old, new))
-    tickets._add_message(ticket, "event", actor, text, is_public=public, at=at)
 
 
 def _latest(a, b):

@@ -112,8 +112,11 @@ def leave(actor, ticket_id):
 
 
 def newer_public_count(actor, ticket_id, after_message_id):
-    """How many public replies others wrote after `after_message_id` (the workspace's "new reply" hint)."""
-    if after_message_id is None:
+    """How many public replies others wrote after `after_message_id` (the workspace's "new reply" hint); 0 when
+    that is missing or not a message id."""
+    try:
+        after_message_id = int(after_message_id)
+    except (TypeError, ValueError):
         return 0
     return (
         Message.select(Message.id)

@@ -100,13 +100,16 @@ def _event_text(actor, field_name, old, new):
     return f"{who} set {label} to {new or 'none'}"
 
 
-def _record(ticket, actor, field_name, old, new, at):
-    """One history entry and one event line in the thread; status events are public, the rest staff-only."""
+def _record(ticket, actor, field_name, old, new, at, text=None, public=None, line=True):
+    """One history entry and, unless `line` is false, one event line in the thread (`text`, or one written from the
+    change); status events are public unless `public` says otherwise, the rest staff-only."""
     old = None if old is None else str(old)
     new = None if new is None else str(new)
     FieldChange.create(ticket=ticket, field=field_name, old_value=old, new_value=new, actor=actor, at=at)
     ticket.__dict__.setdefault("changes_made", []).append((field_name, old, new))
-    _add_message(ticket, "event", actor, _event_text(actor, field_name, old, new), is_public=field_name == "status", at=at)
+    if line:
+        _add_message(ticket, "event", actor, text or _event_text(actor, field_name, old, new),
+                     is_public=(field_name == "status") if public is None else public, at=at)
 
 
 def announce_changes(ticket, actor):
@@ -116,7 +119,9 @@ def announce_changes(ticket, actor):
         signals.announce(signals.ticket_updated, ticket, actor=actor, changes=changes)
 
 
-def _set_status(ticket, status, actor, at):
+def _set_status(ticket, status, actor, at, line=True):
+    """Change the status with its timestamps, service-level bookkeeping and history; `line=False` leaves the thread
+    without an event line (when a message posted with it already says what happened)."""
     if status == ticket.status:
         return
     old = ticket.status
@@ -126,7 +131,7 @@ def _set_status(ticket, status, actor, at):
     if status == "closed":
         ticket.closed_at = at
     sla.status_changed(ticket, old, status, at)
-    _record(ticket, actor, "status", old, status, at)
+    _record(ticket, actor, "status", old, status, at, line=line)
 
 
 def _attach(actor, message, attachment_ids):
