@@ -211,8 +211,8 @@ def _demo_saved_views(agent):
     """Two of the first agent's own queue views, so "My views" shows what it is for."""
     from .services import saved_views
 
-    saved_views.create_view(agent, "Urgent, not started", {"status": "open", "priority": "urgent"})
-    saved_views.create_view(agent, "Billing, waiting on us", {"status": "open,in_progress", "category": "billing"})
+    saved_views.create_view(agent, "Urgent, new", {"status": "open", "priority": "urgent"})
+    saved_views.create_view(agent, "Billing, open", {"status": "open,in_progress", "category": "billing"})
 
 
 def _demo_sla_policies():
