@@ -29,12 +29,28 @@ PRIORITY_RANK = {name: rank for rank, name in enumerate(PRIORITIES)}
 CHANNELS = ("portal", "contact_form", "api", "email")
 MESSAGE_KINDS = ("reply", "note", "event")
 ARTICLE_STATUSES = ("draft", "published")
+THEMES = ("system", "light", "dark")
+FIELD_TYPES = ("text", "number", "select", "checkbox", "date")
 
 
 class BaseModel(Model):
     class Meta:
         database = db
         legacy_table_names = False
+
+
+class Organization(BaseModel):
+    """A customer's company: members whose verified address matches one of `domains` join it on their own, and with
+    `shared_tickets` every member sees and answers every ticket of the organization."""
+
+    name = CharField(max_length=120)
+    domains = TextField(default="")  # comma-separated, lower-cased, without "@"
+    shared_tickets = BooleanField(default=False)
+    created_at = DateTimeField(default=utcnow)
+
+    @property
+    def domain_list(self):
+        return [domain for domain in self.domains.split(",") if domain]
 
 
 class User(BaseModel):
@@ -50,6 +66,12 @@ class User(BaseModel):
     email_verified = BooleanField(default=False)
     created_at = DateTimeField(default=utcnow)
     last_login_at = DateTimeField(null=True)
+    organization = ForeignKeyField(Organization, null=True, backref="members", on_delete="SET NULL")
+    # Bumped by signing out, a password change and "sign out everywhere": a session cookie carrying an older
+    # generation no longer signs anyone in.
+    session_generation = IntegerField(default=0)
+    theme = CharField(max_length=8, default="system")
+    anonymized_at = DateTimeField(null=True)
 
     @property
     def is_staff(self):
@@ -78,6 +100,26 @@ class Category(BaseModel):
     description = TextField(default="")
     is_active = BooleanField(default=True)
     position = IntegerField(default=0)
+
+
+class CategoryField(BaseModel):
+    """A question the intake forms ask for tickets of one category (e.g. "Order number")."""
+
+    category = ForeignKeyField(Category, backref="fields", on_delete="CASCADE")
+    key = CharField(max_length=40)  # machine name, [a-z0-9_]
+    label = CharField(max_length=120)
+    type = CharField(max_length=10, default="text")
+    options = TextField(default="")  # select: one choice per line
+    required = BooleanField(default=False)
+    visible_to_customer = BooleanField(default=True)
+    position = IntegerField(default=0)
+
+    class Meta:
+        indexes = ((("category", "key"), True),)
+
+    @property
+    def option_list(self):
+        return [option for option in self.options.splitlines() if option.strip()]
 
 
 class Tag(BaseModel):
@@ -137,6 +179,9 @@ class Ticket(BaseModel):
     # takes over; null for every ordinary ticket. `assistant_answers` counts its replies against the quota.
     assistant_state = CharField(max_length=16, null=True)
     assistant_answers = IntegerField(default=0)
+    # The customer's organization when the ticket was opened (or when they joined one): what shared_tickets reads.
+    organization = ForeignKeyField(Organization, null=True, backref="tickets", on_delete="SET NULL")
+    field_values = TextField(default="{}")  # JSON {key: value} of the category's intake fields
 
     class Meta:
         indexes = (
@@ -146,6 +191,7 @@ class Ticket(BaseModel):
             (("category", "status", "updated_at"), False),
             (("deleted_at", "updated_at"), False),
             (("due_at",), False),
+            (("organization", "updated_at"), False),
             # Reports read the tickets created in a range, and those solved in one (resolved, or closed without a
             # resolution), from these two indexes alone, never from the table.
             (("created_at", "deleted_at", "assignee", "category", "first_response_at", "sla_policy", "sla_breached_at",
@@ -438,9 +484,60 @@ class Setting(BaseModel):
     value = TextField(default="")
 
 
+PRIVACY_ACTIONS = ("export", "anonymize", "purge")
+
+
+class PrivacyLog(BaseModel):
+    """One privacy action (an export, an anonymisation, a purge of trashed tickets), kept for admins."""
+
+    action = CharField(max_length=16)
+    actor = ForeignKeyField(User, null=True, on_delete="SET NULL", backref="+")
+    actor_label = CharField(max_length=160, default="")  # who did it, kept readable when the actor is gone
+    subject_label = CharField(max_length=200, default="")  # whom or what it was about (no personal data after anonymising)
+    detail = TextField(default="")
+    at = DateTimeField(default=utcnow, index=True)
+
+
+class SuspendedSubmission(BaseModel):
+    """A public contact-form (or POST /contact) submission held for an admin because it looked like spam."""
+
+    payload = TextField()  # JSON of what submit_contact would have received
+    email = CharField(max_length=254, default="")
+    subject = CharField(max_length=250, default="")
+    reasons = TextField(default="")  # comma-separated: honeypot, too_fast, links, blocked_domain
+    ip = CharField(max_length=64, default="")
+    created_at = DateTimeField(default=utcnow, index=True)
+
+
+class SignInFailure(BaseModel):
+    """Recent failed sign-ins for one account from one source: what slows the next attempt down."""
+
+    email = CharField(max_length=254)
+    source = CharField(max_length=64)
+    failures = IntegerField(default=0)
+    last_failure_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("email", "source"), True),)
+
+
+class IdempotencyRecord(BaseModel):
+    """The body fingerprint behind an Idempotency-Key, so the same key with a different body is refused."""
+
+    key = CharField(max_length=200)
+    user = ForeignKeyField(User, null=True, on_delete="CASCADE", backref="+")
+    body_sha256 = CharField(max_length=64)
+    created_at = DateTimeField(default=utcnow, index=True)
+
+    class Meta:
+        indexes = ((("user", "key"), True),)
+
+
 ALL_MODELS = [
+    Organization,
     User,
     Category,
+    CategoryField,
     Tag,
     SlaPolicy,
     Ticket,
@@ -464,4 +561,8 @@ ALL_MODELS = [
     SavedView,
     Presence,
     Setting,
+    PrivacyLog,
+    SuspendedSubmission,
+    SignInFailure,
+    IdempotencyRecord,
 ]
