@@ -21,6 +21,8 @@ static/vendor/.installed: package.json package-lock.json
 	mkdir -p static/vendor/swagger-ui
 	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx.min.js
 	cp node_modules/chart.js/dist/chart.umd.min.js static/vendor/chart.umd.min.js
+	# axe-core is only loaded by the accessibility browser tests, never by a page.
+	cp node_modules/axe-core/axe.min.js static/vendor/axe.min.js
 	cp node_modules/swagger-ui-dist/swagger-ui-bundle.js node_modules/swagger-ui-dist/swagger-ui.css static/vendor/swagger-ui/
 	touch $@
 

@@ -29,6 +29,9 @@ def create_app(test_config=None):
         static_folder=str(ROOT / "static"),
     )
     os.makedirs(app.instance_path, exist_ok=True)
+    from .safe_json import JSONProvider
+
+    app.json = JSONProvider(app)  # request JSON nested too deep is refused before the parser recurses
     app.config.from_mapping(config.from_environment(app.instance_path))
     if test_config:
         app.config.update(test_config)
@@ -65,6 +68,20 @@ def create_app(test_config=None):
     from . import macros as macro_views
 
     app.register_blueprint(macro_views.bp)
+
+    from . import category_fields
+
+    app.register_blueprint(category_fields.bp)
+    app.register_blueprint(category_fields.staff_bp)
+
+    from . import organizations as organization_views
+
+    app.register_blueprint(organization_views.bp)
+
+    from . import moderation, privacy
+
+    app.register_blueprint(privacy.bp)
+    app.register_blueprint(moderation.bp)
 
     from . import attachments as attachment_views, help as help_views, help_editor
 

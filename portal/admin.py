@@ -16,7 +16,7 @@ from .extensions import login_manager
 from .forms import ActionForm, show_errors
 from .htmx import is_htmx, redirect_to, render
 from .models import INBOUND_OUTCOMES, PRIORITIES, ROLES, WEBHOOK_EVENTS
-from .services import admin, business_hours, failures, inbound, mail, sla_policies, tickets
+from .services import admin, business_hours, failures, inbound, mail, privacy, sla_policies, tickets
 from .services import webhooks as webhook_service
 from .services.webhooks import DELIVERY_STATUSES
 from .services.errors import Conflict, ValidationError
@@ -262,7 +262,7 @@ def purge(ticket_id):
     """Delete a trashed ticket for good."""
     form = ActionForm()
     if form.validate_on_submit():
-        tickets.purge_ticket(current_user, ticket_id)
+        privacy.purge_from_trash(current_user, ticket_id)
         flash(f"Ticket #{ticket_id} is deleted for good.", "success")
     return redirect_to(url_for("admin.trash"))
 

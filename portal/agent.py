@@ -14,11 +14,12 @@ from .extensions import limiter, login_manager
 from .forms import ActionForm, category_choices, show_errors
 from .htmx import is_htmx, redirect_to, render
 from .models import PRIORITIES, STATUSES
-from .services import attachments, customers, presence, queue, tickets
+from .services import attachments, customers, organizations, presence, queue, tickets
 from .services import saved_views
 from .services import merge
 from .services import macros
 from .macros import workspace_picker
+from .category_fields import Answers
 from .services.attachments import PayloadTooLarge
 from .services.errors import Conflict, NewerMessages, ValidationError
 from .services.permissions import require_staff
@@ -27,7 +28,7 @@ from .templating import status_label
 bp = Blueprint("agent", __name__, url_prefix="/agent")
 
 PAGE_SIZE = 25
-QUEUE_KEYS = ("view", "status", "priority", "assignee", "category", "tag", "q", "sort", "dir")
+QUEUE_KEYS = ("view", "status", "priority", "assignee", "category", "tag", "organization", "q", "sort", "dir")
 
 
 @bp.before_request
@@ -246,7 +247,7 @@ def _properties_form(ticket, options, formdata=None):
     return form
 
 
-def _workspace(ticket_id, fragment=None, composer=None, properties=None, status=200, held=None):
+def _workspace(ticket_id, fragment=None, composer=None, properties=None, status=200, held=None, answers=None):
     """The ticket workspace, or for htmx the given fragment with the other parts out of band.
 
     `held` lists the messages that made the service hold a reply: the composer shows them with "Send anyway".
@@ -274,6 +275,7 @@ def _workspace(ticket_id, fragment=None, composer=None, properties=None, status=
         composer=composer,
         macro_picker=workspace_picker(current_user, ticket, composer),
         properties=properties or _properties_form(ticket, options),
+        answers=answers or Answers(current_user, ticket),
         action_form=ActionForm(),
     )
 
@@ -318,8 +320,7 @@ def reply(ticket_id):
         form.held_status = request.form.get("status") or ""
         return _workspace(ticket_id, fragment, composer=form, status=409, held=error.messages)
     except ValidationError as error:
-        for attachment_id in attachment_ids:
-            attachments.delete(current_user, attachment_id)
+        attachments.discard(current_user, attachment_ids)
         show_errors(form, error)
         return _workspace(ticket_id, fragment, composer=form, status=422)
     if not is_htmx():
@@ -536,6 +537,7 @@ def _customer_page(customer_id, form=None, status=200):
         status=status,
         customer=customer,
         counts=customers.ticket_counts(current_user, customer),
+        organization_choices=organizations.all_organizations(current_user),
         page=page,
         form=form,
         statuses=STATUSES,

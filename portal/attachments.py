@@ -1,5 +1,6 @@
 """Attachment downloads for every face: signed-in people by id, guests under their ticket's secret link."""
 import os
+import unicodedata
 
 from flask import Blueprint, abort, current_app, request, send_file, url_for
 from flask_login import current_user
@@ -13,6 +14,16 @@ bp = Blueprint("attachments", __name__)
 FILE_CSP = "default-src 'none'; img-src 'self'; sandbox"
 
 
+def download_name(filename):
+    """The file name for Content-Disposition, without bidi overrides, isolates, marks or other invisible controls.
+
+    A right-to-left override would otherwise make "invoice\u202egpj.exe" show as "invoiceexe.jpg" in the save
+    dialog.
+    """
+    kept = "".join(ch for ch in filename or "" if unicodedata.category(ch) not in ("Cc", "Cf", "Zl", "Zp"))
+    return kept.strip().strip(".") or "file"
+
+
 def send_file_of(attachment, path):
     inline = attachments.is_inline(attachment) and not request.args.get("download")
     if not os.path.exists(path):
@@ -21,7 +32,7 @@ def send_file_of(attachment, path):
         path,
         mimetype=attachment.content_type if attachments.is_inline(attachment) else _download_type(attachment),
         as_attachment=not inline,
-        download_name=attachment.filename,
+        download_name=download_name(attachment.filename),
         conditional=True,
         etag=attachment.sha256,
         max_age=None,

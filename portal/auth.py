@@ -9,7 +9,7 @@ from . import emails
 from .forms import ActionForm, ForgotPasswordForm, LoginForm, RegisterForm, ResetPasswordForm, show_errors
 from .htmx import current_page_path, render, sign_in_first
 from .services import accounts
-from .services.errors import AuthenticationFailed, ValidationError
+from .services.errors import AuthenticationFailed, TooManyAttempts, ValidationError
 
 bp = Blueprint("auth", __name__)
 
@@ -50,7 +50,12 @@ def login():
             return redirect(safe_next(form.next.data) or home_for(current_user))
     if form.validate_on_submit():
         try:
-            user = accounts.authenticate(form.email.data, form.password.data)
+            user = accounts.authenticate(form.email.data, form.password.data, source=request.remote_addr or "")
+        except TooManyAttempts as error:
+            form.form_errors.append(error.message)
+            response = render("auth/login.html", form=form, status=429)
+            response.headers["Retry-After"] = str(error.retry_after)
+            return response
         except AuthenticationFailed as error:
             form.form_errors.append(error.message)
             return render("auth/login.html", form=form, status=422)
@@ -61,7 +66,9 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    """Sign out (the CSRF check has already run) and go back to the help center."""
+    """Sign out (the CSRF check has already run) and go back to the help center; a copy of the cookie dies too."""
+    if current_user.is_authenticated:
+        accounts.end_sessions(current_user)
     logout_user()
     flash("You are signed out.", "info")
     return redirect(url_for("public.home"), code=303)
@@ -70,21 +77,57 @@ def logout():
 @bp.route("/register", methods=["GET", "POST"])
 @limiter.limit("5 per minute", methods=["POST"])
 def register():
-    """Create a customer account and sign in."""
+    """Ask for an account: the link to create it goes to the address, and the page says the same either way."""
     if current_user.is_authenticated:
         return redirect(home_for(current_user))
     form = RegisterForm()
     if form.validate_on_submit():
         try:
-            user = accounts.register(form.email.data, form.name.data, form.password.data)
+            sign_up = accounts.request_sign_up(form.email.data, form.name.data)
         except ValidationError as error:
             show_errors(form, error)
             return render("auth/register.html", form=form, status=422)
-        login_user(user)
-        emails.verification(user)
-        flash("Welcome! Your account is ready. We sent you an e-mail to confirm your address.", "success")
-        return redirect(url_for("customer.index"), code=303)
+        # Whether the address is free or taken, the person at the keyboard sees the same answer.
+        if sign_up.owner is not None:
+            emails.sign_up_attempt(sign_up.owner)
+        else:
+            emails.sign_up_link(sign_up)
+        flash(f"Check your inbox: we sent a message to {sign_up.email} with the next step.", "info")
+        return redirect(url_for("auth.register_sent"), code=303)
     return render("auth/register.html", form=form, status=422 if form.is_submitted() else 200)
+
+
+@bp.route("/register/sent")
+def register_sent():
+    """The "check your inbox" page shown after every sign-up request."""
+    return render("auth/register_sent.html")
+
+
+@bp.route("/register/<token>", methods=["GET", "POST"])
+@limiter.limit("10 per minute", methods=["POST"])
+def complete_sign_up(token):
+    """From the link we mailed: choose a password, and the account exists with its address confirmed."""
+    try:
+        request_data = accounts.sign_up_request(token)
+    except ValidationError as error:
+        flash(error.errors["token"], "error")
+        return redirect(url_for("auth.login"))
+    form = ResetPasswordForm()
+    form.password.label.text = "Choose a password"
+    if not form.validate_on_submit():
+        return render("auth/register_finish.html", form=form, token=token, sign_up=request_data,
+                      status=422 if form.is_submitted() else 200)
+    try:
+        user = accounts.complete_sign_up(token, form.password.data)
+    except ValidationError as error:
+        if "token" in error.errors:
+            flash(error.errors["token"], "error")
+            return redirect(url_for("auth.login"))
+        show_errors(form, error)
+        return render("auth/register_finish.html", form=form, token=token, sign_up=request_data, status=422)
+    login_user(user)
+    flash("Welcome! Your account is ready and your address is confirmed.", "success")
+    return redirect(url_for("customer.index"), code=303)
 
 
 @bp.route("/logout", methods=["GET"])

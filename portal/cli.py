@@ -8,7 +8,7 @@ import click
 from . import counts, notifications, search
 from .db import add_missing_columns, db, write
 from .models import ALL_MODELS, Category, Collection, FieldChange, Message, Rating, SlaPolicy, Tag, Ticket, User, utcnow
-from .services import accounts, attachments, help_center, sla, tickets
+from .services import accounts, attachments, help_center, organizations, sla, tickets
 from .services.errors import ServiceError
 
 DEFAULT_CATEGORIES = [
@@ -95,6 +95,8 @@ def load_demo_data(seed=7, ticket_count=200):
             return False
         admin = accounts.create_user(DEMO_ADMIN, "Alex Admin", "admin", DEMO_PASSWORD, verified=True)
         staff = [admin] + [accounts.create_user(e, n, "agent", DEMO_PASSWORD, verified=True) for e, n in DEMO_AGENTS]
+        # The customers at example.org join it as their verified accounts are made, and see each other's tickets.
+        organizations.create_organization(admin, "Example Org", ["example.org"], shared_tickets=True)
         customers = []
         for i, first in enumerate(FIRST_NAMES):
             email = DEMO_CUSTOMER if i == 0 else f"{first.lower()}@example.org"
@@ -112,15 +114,19 @@ def load_demo_data(seed=7, ticket_count=200):
         _demo_sla_policies()
         _demo_macros(admin, staff[1])
         _demo_saved_views(staff[1])
+        _demo_intake_fields(admin)
         start = utcnow() - timedelta(days=60)
         for n in range(ticket_count):
             customer = customers[0] if n % 10 == 0 else rng.choice(customers)
             fresh = n >= ticket_count - 8  # filed in the last hours: their promises fall due soon
+            subject, description, category = rng.choice(SUBJECTS), rng.choice(CUSTOMER_LINES), rng.choice(slugs)
             ticket = tickets.create_ticket(
                 customer,
-                subject=rng.choice(SUBJECTS),
-                description=rng.choice(CUSTOMER_LINES),
-                category=rng.choice(slugs),
+                subject=subject,
+                description=description,
+                category=category,
+                fields={"order_number": f"A-{1000 + n}", "plan": ("Free", "Team", "Business")[n % 3]}
+                if category == "billing" else None,
                 priority="urgent" if fresh and n % 3 == 0 else rng.choice(["low", "normal", "normal", "normal", "high",
                                                                          "urgent"]),
             )
@@ -205,6 +211,17 @@ def _demo_macros(admin, agent):
         macros.create_macro(admin, name, body, internal, actions, shared=True)
     macros.create_macro(agent, "My sign-off", "Thanks {{ customer.first_name }}, happy to help. Have a good day!\n\n"
                         "{{ agent.name }}", actions={"assignee_id": agent.id})
+
+
+def _demo_intake_fields(admin):
+    """Billing asks for the order number and the plan, and keeps a team-only "Refund approved" box."""
+    from .services import intake_fields
+
+    intake_fields.create_field(admin, "billing", "order_number", "Order number", "text", required=True)
+    intake_fields.create_field(admin, "billing", "plan", "Plan", "select", options="Free\nTeam\nBusiness")
+    intake_fields.create_field(admin, "billing", "refund_approved", "Refund approved", "checkbox",
+                               visible_to_customer=False)
+    intake_fields.create_field(admin, "bug", "version", "App version", "text")
 
 
 def _demo_saved_views(agent):

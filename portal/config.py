@@ -64,4 +64,10 @@ def from_environment(instance_path):
         "ASSIST_API_KEY": os.environ.get("ASSIST_API_KEY") or None,
         "ASSIST_TIMEOUT": float(os.environ.get("ASSIST_TIMEOUT", "20")),
         "ASSIST_QUOTA": int(os.environ.get("ASSIST_QUOTA", "5")),
+        # Privacy and spam defence (services/privacy.py, services/spam.py).
+        "TRASH_RETENTION_DAYS": int(os.environ.get("TRASH_RETENTION_DAYS", "30")),
+        "CONTACT_MIN_FILL_SECONDS": float(os.environ.get("CONTACT_MIN_FILL_SECONDS", "3")),
+        "CONTACT_MAX_LINKS": int(os.environ.get("CONTACT_MAX_LINKS", "3")),
+        "CONTACT_LIMIT_PER_IP": os.environ.get("CONTACT_LIMIT_PER_IP", "5 per minute; 30 per hour"),
+        "CONTACT_LIMIT_PER_ADDRESS": os.environ.get("CONTACT_LIMIT_PER_ADDRESS", "5 per hour"),
     }

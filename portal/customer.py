@@ -3,6 +3,7 @@ from flask import Blueprint, current_app, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 from wtforms import BooleanField
 
+from .category_fields import Questions
 from .extensions import limiter
 from .forms import (
     ActionForm, RatingForm, ReplyForm, TicketForm, category_choices, discard_uploads, show_errors, submit_rating,
@@ -10,7 +11,7 @@ from .forms import (
 )
 from .htmx import redirect_to, render
 from .models import STATUSES
-from .services import assistant, help_center, merge, ratings, tickets
+from .services import assistant, help_center, merge, organizations, ratings, tickets
 from .services.errors import Conflict, ValidationError
 
 bp = Blueprint("customer", __name__, url_prefix="/tickets")
@@ -30,18 +31,23 @@ def _signed_in():
         return redirect(url_for("agent.queue"))
 
 
-def _filter_from_args():
+def _filter_from_args(organization=None):
     status = request.args.get("status", "")
     statuses = {"active": ["open", "in_progress", "waiting"], "done": ["resolved", "closed"]}.get(
         status, [status] if status in STATUSES else []
     )
-    return tickets.TicketFilter(statuses=statuses, search=request.args.get("q", "").strip()[:200])
+    whose = request.args.get("whose", "")
+    return tickets.TicketFilter(statuses=statuses, search=request.args.get("q", "").strip()[:200],
+                                mine=whose == "mine",
+                                organization_id=organization.id if organization and whose == "organization" else None)
 
 
 @bp.route("")
 def index():
-    """My tickets, newest activity first, filtered by status and text; htmx swaps only the list."""
-    flt = _filter_from_args()
+    """My tickets (and my organization's, when it shares them), newest activity first, filtered by status, whose and
+    text; htmx swaps only the list."""
+    organization = organizations.sharing_organization(current_user)
+    flt = _filter_from_args(organization)
     page = tickets.list_tickets(current_user, flt, cursor=request.args.get("cursor") or None, limit=25)
     return render(
         "customer/tickets/index.html",
@@ -50,6 +56,8 @@ def index():
         status=200,
         status_filter=request.args.get("status", ""),
         q=flt.search,
+        organization=organization,
+        whose_filter=request.args.get("whose", "") if organization else "",
     )
 
 
@@ -59,10 +67,13 @@ def new():
     """File a new ticket."""
     form = NewTicketForm()
     form.category.choices = category_choices(tickets.categories())
+    questions = Questions(form.category.data, request.form if form.is_submitted() else None)
+    if questions.only_showing():
+        return _new_ticket_page(form, 200, questions)
     if form.validate_on_submit():
         attachment_ids = upload_attachments(form, current_user)
         if attachment_ids is None:
-            return _new_ticket_page(form, 422)
+            return _new_ticket_page(form, 422, questions)
         open_ticket = assistant.open_ticket if form.ask_assistant.data else tickets.create_ticket
         try:
             ticket = open_ticket(
@@ -70,27 +81,29 @@ def new():
                 subject=form.subject.data,
                 description=form.description.data,
                 category=form.category.data or None,
+                fields=questions.answers,
                 priority=form.priority.data,
                 submission_key=form.submission_key.data,
                 attachment_ids=attachment_ids,
             )
         except ValidationError as error:
-            show_errors(form, error)
+            show_errors(form, questions.take_errors(error))
             discard_uploads(form, current_user, attachment_ids)
-            return _new_ticket_page(form, 422)
+            return _new_ticket_page(form, 422, questions)
         if ticket.assistant_state:
             flash(f"Ticket #{ticket.id} is filed. The assistant answers here first; choose “Talk to a person” "
                   "whenever you like.", "success")
         else:
             flash(f"Ticket #{ticket.id} is filed. We will reply here and mark it unread for you.", "success")
         return redirect_to(url_for("customer.show", ticket_id=ticket.id))
-    return _new_ticket_page(form, 422 if form.is_submitted() else 200)
+    return _new_ticket_page(form, 422 if form.is_submitted() else 200, questions)
 
 
-def _new_ticket_page(form, status):
+def _new_ticket_page(form, status, questions=None):
     # Re-rendered after an error, the form keeps its help-center suggestions for the subject typed.
     suggestions = help_center.suggest(form.subject.data) if form.is_submitted() else []
-    return render("customer/tickets/new.html", form=form, suggestions=suggestions, status=status)
+    return render("customer/tickets/new.html", form=form, suggestions=suggestions, status=status,
+                  questions=questions)
 
 
 def _ticket_page(ticket_id, form=None, status=200, rating_form=None):
@@ -108,7 +121,7 @@ def _ticket_page(ticket_id, form=None, status=200, rating_form=None):
         reply_url=url_for("customer.reply", ticket_id=ticket.id),
         viewer="customer",
         rating=rating,
-        can_rate=ratings.can_rate(ticket, rating),
+        can_rate=ratings.can_rate(ticket, rating) and ticket.customer_id == current_user.id,
         rating_form=rating_form or RatingForm(formdata=None),
         rate_url=url_for("customer.rate", ticket_id=ticket.id),
         merged_target=merge.visible_target(current_user, ticket),

@@ -40,3 +40,27 @@ def password_reset(user, token):
         f"Hello {user.name},\n\nSomeone asked to reset the password of your account. To choose a new one, open:\n\n"
         f"{link}\n\nThe link works once, for one hour. If it was not you, ignore this message: nothing changes.\n",
     )
+
+
+def sign_up_link(sign_up):
+    """Send the link that creates a new account at a free address."""
+    link = external_url("auth.complete_sign_up", token=sign_up.token)
+    return mail.send(
+        sign_up.email,
+        f"Finish creating your {site_name()} account",
+        f"Hello {sign_up.name},\n\nTo create your account, open this link and choose a password:\n\n{link}\n\n"
+        "Tickets you sent us through the contact form will appear in your account.\n"
+        "If you did not ask for an account, ignore this message: nothing is created.\n",
+    )
+
+
+def sign_up_attempt(owner):
+    """Tell the owner of an existing account that someone tried to sign up with their address."""
+    return mail.send(
+        owner.email,
+        f"Someone tried to create a {site_name()} account with your address",
+        f"Hello {owner.name},\n\nSomeone tried to create a new account with this e-mail address, which already has "
+        f"one. If it was you, sign in:\n\n{external_url('auth.login')}\n\nForgot your password? Choose a new one "
+        f"here:\n\n{external_url('auth.forgot_password')}\n\nIf it was not you, ignore this message: nothing "
+        "changed in your account.\n",
+    )

@@ -7,7 +7,7 @@ from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringF
 from wtforms.fields.choices import SelectChoice
 
 from .models import PRIORITIES
-from .services import attachments, ratings
+from .services import attachments, ratings, spam
 from .services.errors import ServiceError, ValidationError
 
 
@@ -28,10 +28,6 @@ class LoginForm(FlaskForm):
 class RegisterForm(FlaskForm):
     name = StringField("Your name", render_kw={"autocomplete": "name", "required": True, "maxlength": 120})
     email = EmailField("E-mail", render_kw={"autocomplete": "email", "required": True, "maxlength": 128})
-    password = PasswordField(
-        "Password", description="At least 8 characters.",
-        render_kw={"autocomplete": "new-password", "required": True, "minlength": 8},
-    )
 
 
 class ForgotPasswordForm(FlaskForm):
@@ -74,6 +70,9 @@ class ContactForm(FlaskForm):
     body = TextAreaField("Message", render_kw={"required": True, "rows": 8})
     attachments = MultipleFileField("Attachments (optional)")
     submission_key = HiddenField(default=_new_key)
+    # Spam defence (services/spam.py): a field people never see or fill, and when the form was shown, signed.
+    website = StringField("Leave this field empty", render_kw={"tabindex": "-1", "autocomplete": "off"})
+    started = HiddenField(default=spam.started_token)
 
 
 class ReplyForm(FlaskForm):

@@ -151,6 +151,17 @@ def sweep_presence():
     presence.sweep()
 
 
+@job(crontab(minute="29", hour="3"))
+def purge_trash():
+    """Delete for good the tickets that have been in the trash longer than TRASH_RETENTION_DAYS, once a day."""
+    from .services import privacy
+
+    with huey.lock_task("purge-trash"):
+        purged = privacy.purge_expired_trash()
+    if purged:
+        log.info("trash: %d ticket(s) past the retention period deleted for good", purged)
+
+
 @job()
 def deliver_webhook(delivery_id):
     """Make one attempt at a webhook delivery; after a failure, come back when its next try is due."""

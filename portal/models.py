@@ -91,7 +91,8 @@ class User(BaseModel):
         return False
 
     def get_id(self):
-        return str(self.id)
+        # The session remembers the generation it was issued for; see accounts.load_user.
+        return f"{self.id}:{self.session_generation}"
 
 
 class Category(BaseModel):

@@ -43,6 +43,8 @@ def _where_to_read(ticket, key=None):
 
 def _to_customer(ticket, text, key=None):
     customer = ticket.customer
+    if customer.anonymized_at is not None:
+        return  # their address was replaced by one that cannot receive mail
     cc = [address for address in mail.cc_addresses(ticket.id) if address != customer.email]
     body = f"{REPLY_ABOVE}\n\nHello {customer.name},\n\n{text}\n\n{_where_to_read(ticket, key)}"
     mail.send_about_ticket(ticket, customer.email, _subject(ticket), body, cc=cc)

@@ -1,14 +1,15 @@
 """The public side: help center home, the contact form and the guest view of one ticket through its secret link."""
-from flask import Blueprint, abort, flash, redirect, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, request, session, url_for
 from flask_login import current_user
 
-from .extensions import limiter
+from .category_fields import Questions
+from .extensions import contact_accepted, contact_address_key, limiter
 from .forms import (
     ContactForm, RatingForm, ReplyForm, ResendLinksForm, category_choices, discard_uploads, note_files_dropped,
     show_errors, submit_rating, upload_attachments,
 )
 from .htmx import redirect_to, render
-from .services import help_center, merge, ratings, tickets
+from .services import help_center, merge, ratings, spam, tickets
 from .services.errors import Conflict, ServiceError, ValidationError
 
 bp = Blueprint("public", __name__)
@@ -21,7 +22,9 @@ def home():
 
 
 @bp.route("/contact", methods=["GET", "POST"])
-@limiter.limit("5 per minute; 30 per hour", methods=["POST"])
+@limiter.limit(lambda: current_app.config["CONTACT_LIMIT_PER_IP"], methods=["POST"])
+@limiter.limit(lambda: current_app.config["CONTACT_LIMIT_PER_ADDRESS"], methods=["POST"], key_func=contact_address_key,
+               deduct_when=contact_accepted)
 def contact():
     """The contact form: anyone can open a ticket without an account."""
     form = ContactForm()
@@ -29,34 +32,42 @@ def contact():
     if request.method == "GET" and current_user.is_authenticated:
         form.name.data = form.name.data or current_user.name
         form.email.data = form.email.data or current_user.email
+    questions = Questions(form.category.data, request.form if form.is_submitted() else None)
+    if questions.only_showing():
+        return _contact_page(form, 200, questions)
     if form.validate_on_submit():
         try:
-            ticket, key = tickets.submit_contact(
+            # Spam is held for the admins, and the sender sees the same confirmation as for a ticket.
+            ticket, key = spam.submit_contact(
+                ip=request.remote_addr or "",
+                honeypot=form.website.data,
+                started=request.form.get("started"),  # as sent: the field's default would stamp a missing one now
                 name=form.name.data,
                 email=form.email.data,
                 company=form.company.data,
                 phone=form.phone.data,
                 category=form.category.data or None,
+                fields=questions.answers,
                 subject=form.subject.data,
                 body=form.body.data,
                 submission_key=form.submission_key.data,
                 files=form.attachments.data,
             )
         except ValidationError as error:
-            show_errors(form, error)
+            show_errors(form, questions.take_errors(error))
             note_files_dropped(form)
-            return _contact_page(form, 422)
+            return _contact_page(form, 422, questions)
         if key is not None:
             # The secret link is shown once, on the confirmation page; the session remembers it for a refresh.
             session["contact_receipt"] = {"ticket_id": ticket.id, "key": key}
         return redirect_to(url_for("public.contact_sent", ticket_id=ticket.id))
-    return _contact_page(form, 422 if form.is_submitted() else 200)
+    return _contact_page(form, 422 if form.is_submitted() else 200, questions)
 
 
-def _contact_page(form, status):
+def _contact_page(form, status, questions=None):
     # Re-rendered after an error, the form keeps its help-center suggestions for the subject typed.
     suggestions = help_center.suggest(form.subject.data) if form.is_submitted() else []
-    return render("public/contact.html", form=form, suggestions=suggestions, status=status)
+    return render("public/contact.html", form=form, suggestions=suggestions, status=status, questions=questions)
 
 
 @bp.route("/contact/sent/<int:ticket_id>")

@@ -10,8 +10,8 @@ from peewee import SQL
 
 from .db import db, is_sqlite
 
-# `scope` holds the token c<customer id>, so a search within one customer's tickets stays small however many
-# tickets match the words elsewhere.
+# `scope` holds the tokens c<customer id> and, for a ticket of an organization, o<organization id>, so a search within
+# one customer's (or one organization's) tickets stays small however many tickets match the words elsewhere.
 FTS_TABLES = {
     "ticket_fts": "subject, replies, notes, scope",
     "article_fts": "title, body",
@@ -22,7 +22,7 @@ TICKET_DOCUMENT = (
     "SELECT t.id, t.subject, "
     "(SELECT group_concat(body, char(10)) FROM message WHERE ticket_id = t.id AND kind = 'reply'), "
     "(SELECT group_concat(body, char(10)) FROM message WHERE ticket_id = t.id AND kind = 'note'), "
-    "'c' || t.customer_id FROM ticket AS t"
+    "'c' || t.customer_id || coalesce(' o' || t.organization_id, '') FROM ticket AS t"
 )
 
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -72,12 +72,37 @@ def _scope(customer_id):
     return f"c{customer_id}"
 
 
+def _organization_scope(organization_id):
+    return f"o{organization_id}"
+
+
 def index_ticket(ticket):
     """Write the ticket's whole document again: subject, replies and notes as they are now."""
     if is_sqlite():
         db.execute_sql(
             f"INSERT OR REPLACE INTO ticket_fts(rowid, subject, replies, notes, scope) {TICKET_DOCUMENT} WHERE t.id = ?",
             (ticket.id,),
+        )
+
+
+def index_tickets(ticket_ids):
+    """Write the documents of these tickets again (their scope changed: a customer moved between organizations)."""
+    if is_sqlite():
+        ids = [int(i) for i in ticket_ids]
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            marks = ", ".join("?" for _ in chunk)
+            db.execute_sql(f"INSERT OR REPLACE INTO ticket_fts(rowid, subject, replies, notes, scope) "
+                           f"{TICKET_DOCUMENT} WHERE t.id IN ({marks})", chunk)
+
+
+def index_customer_tickets(customer_id):
+    """Write the documents of every ticket of one customer again."""
+    if is_sqlite():
+        db.execute_sql(
+            f"INSERT OR REPLACE INTO ticket_fts(rowid, subject, replies, notes, scope) {TICKET_DOCUMENT} "
+            "WHERE t.customer_id = ?",
+            (customer_id,),
         )
 
 
@@ -106,10 +131,11 @@ def unindex_ticket(ticket_id):
         db.execute_sql("DELETE FROM ticket_fts WHERE rowid = ?", (ticket_id,))
 
 
-def ticket_matches(ticket_model, message_model, text, include_notes, customer_id=None):
+def ticket_matches(ticket_model, message_model, text, include_notes, customer_id=None, organization_id=None):
     """A WHERE expression: the ticket's subject or one of its visible messages matches `text`.
 
-    With `customer_id`, only that customer's tickets are looked at (the caller filters by customer as well).
+    With `customer_id`, only that customer's tickets are looked at; with `organization_id`, that organization's;
+    with both, either (the caller filters by what the actor may see as well).
     """
     kinds = ("reply", "note") if include_notes else ("reply",)
     if is_sqlite():
@@ -118,8 +144,13 @@ def ticket_matches(ticket_model, message_model, text, include_notes, customer_id
             return None
         columns = "subject replies notes" if include_notes else "subject replies"
         match = f"{{{columns}}} : ({query})"
+        scopes = []
         if customer_id is not None:
-            match += f' AND {{scope}} : "{_scope(int(customer_id))}"'
+            scopes.append(f'"{_scope(int(customer_id))}"')
+        if organization_id is not None:
+            scopes.append(f'"{_organization_scope(int(organization_id))}"')
+        if scopes:
+            match += f" AND {{scope}} : ({' OR '.join(scopes)})"
         return ticket_model.id.in_(SQL("(SELECT rowid FROM ticket_fts WHERE ticket_fts MATCH ?)", (match,)))
     words = _WORD.findall(text or "")
     if not words:

@@ -23,6 +23,8 @@ def test_config(folder, **overrides):
         "SECRET_KEY": "test-secret",
         "RATELIMIT_ENABLED": False,
         "JOBS_IMMEDIATE": True,
+        # Tests fill the contact form in no time; tests/test_spam.py turns the minimum fill time back on.
+        "CONTACT_MIN_FILL_SECONDS": 0,
         **overrides,
     }
 

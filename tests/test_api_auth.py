@@ -14,6 +14,9 @@ from portal.services import (
     accounts, attachments, help_center, inbound, macros, saved_views, sla_policies, tickets, webhooks,
 )
 
+from portal.services import organizations
+from portal.services import intake_fields
+
 from .mailbox import raw_mail
 
 API = "/api/v1"
@@ -137,12 +140,21 @@ def _reopenable(world):
     tickets.update_ticket(world.users["agent"], world.ticket, status="resolved")
 
 
+def _organization(world):
+    world.organization = organizations.create_organization(world.users["admin"], "Acme", ["acme.com"]).id
+
+
+def _billing_question(world):
+    intake_fields.create_field(world.users["admin"], "billing", "plan", "Plan", "select", options="Free\nTeam")
+
+
 CONTACT = {"name": "Gus Guest", "email": "gus@example.com", "category": "general", "subject": "Hello there",
            "body": "I have a question."}
 
 ROWS = [
     # method, path, body (or a callable(world) -> kwargs), setup, expected statuses
     ("GET", "/me", None, None, (401, 401, 200, 200, 200, 200)),
+    ("PATCH", "/me", {"theme": "dark"}, None, (401, 401, 200, 200, 200, 200)),
     ("GET", "/categories", None, None, (200, 401, 200, 200, 200, 200)),
     ("POST", "/contact", CONTACT, None, (201, 401, 201, 201, 201, 201)),
     ("GET", "/tickets", None, None, (401, 401, 200, 200, 200, 200)),
@@ -217,6 +229,24 @@ ROWS = [
     # The ticket is not with the assistant, so handing it over is a conflict for whoever may see it.
     ("POST", "/tickets/{ticket}/handover", None, None, (401, 401, 409, 404, 409, 409)),
     ("GET", "/tickets/{ticket}/suggestions", None, None, (401, 401, 403, 403, 200, 200)),
+    ("GET", "/organizations", None, None, (401, 401, 403, 403, 200, 200)),
+    ("POST", "/organizations", {"name": "Globex", "domains": ["globex.com"]}, None, (401, 401, 403, 403, 403, 201)),
+    ("GET", "/organizations/{organization}", None, _organization, (401, 401, 403, 403, 200, 200)),
+    ("PATCH", "/organizations/{organization}", {"shared_tickets": True}, _organization,
+     (401, 401, 403, 403, 403, 200)),
+    ("DELETE", "/organizations/{organization}", None, _organization, (401, 401, 403, 403, 403, 204)),
+    ("GET", "/customers/{customer_a}/export", None, None, (401, 401, 403, 403, 403, 200)),
+    ("POST", "/customers/{customer_a}/anonymize", None, None, (401, 401, 403, 403, 403, 200)),
+    ("GET", "/privacy-log", None, None, (401, 401, 403, 403, 403, 200)),
+    ("POST", "/categories", {"name": "Shipping"}, None, (401, 401, 403, 403, 403, 201)),
+    ("PATCH", "/categories/{slug}", {"description": "Money"}, None, (401, 401, 403, 403, 403, 200)),
+    ("DELETE", "/categories/{slug}", None, None, (401, 401, 403, 403, 403, 204)),
+    ("GET", "/categories/{slug}/fields", None, _billing_question, (200, 401, 200, 200, 200, 200)),
+    ("POST", "/categories/{slug}/fields", {"key": "order_number", "label": "Order number"}, None,
+     (401, 401, 403, 403, 403, 201)),
+    ("PATCH", "/categories/{slug}/fields/{key}", {"label": "Your plan"}, _billing_question,
+     (401, 401, 403, 403, 403, 200)),
+    ("DELETE", "/categories/{slug}/fields/{key}", None, _billing_question, (401, 401, 403, 403, 403, 204)),
 ]
 
 EXTRA_ROWS = [
@@ -245,6 +275,9 @@ def _resolve(path, world):
         "webhook_delivery": world.webhook_delivery,
         "macro": world.macro,
         "view": world.view,
+        "organization": getattr(world, "organization", 0),
+        "slug": "billing",  # a category without tickets; _billing_question gives it the question `plan`
+        "key": "plan",
     }
     return path.format(**ids)
 
@@ -285,6 +318,7 @@ def test_matrix_covers_every_operation():
         "{customer_a}": None, "{spare_customer}": "{customer_id}", "{tag}": "{tag_id}", "{article}": "{article_id}",
         "{inbound_entry}": "{entry_id}", "{sla_policy}": "{policy_id}", "{webhook}": "{webhook_id}",
         "{webhook_delivery}": "{delivery_id}", "{macro}": "{macro_id}", "{view}": "{view_id}",
+        "{organization}": "{organization_id}",
     }
     covered = set()
     for method, path, *_ in ROWS:

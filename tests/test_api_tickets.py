@@ -161,8 +161,8 @@ def test_list_filters(as_, people):
 def test_seed_002_contact_upload_lock(client, as_, people):
     guest = Api(client)
     categories = guest.get("/categories").get_json()
-    assert {"slug": "billing", "name": "Billing", "description": "Invoices, payments, refunds and plans."} \
-        in categories["data"]
+    assert {"slug": "billing", "name": "Billing", "description": "Invoices, payments, refunds and plans.",
+            "active": True, "fields": []} in categories["data"]
     contact = guest.post("/contact", {"name": "Gina Guest", "email": "gina@example.com", "company": "Acme",
                                       "phone": "+44 20 1234", "category": "billing", "subject": "Invoice question",
                                       "body": "Where is my invoice?"})
@@ -189,8 +189,9 @@ def test_seed_002_contact_upload_lock(client, as_, people):
     download = agent.get(f"/attachments/{file['id']}")
     assert download.status_code == 200 and download.data == png
     assert download.headers["Content-Type"] == "image/png"
-    # Attached files can no longer be deleted, nor attached twice.
-    assert customer.delete(f"/attachments/{file['id']}").status_code == 404
+    # Attached files can no longer be deleted (the uploader still sees them: a conflict, not "not found"), nor
+    # attached twice.
+    assert customer.delete(f"/attachments/{file['id']}").status_code == 409
     twice = customer.post(f"/tickets/{ticket_id}/messages", {"body": "Again.", "attachment_ids": [file["id"]]})
     assert twice.status_code == 422
 

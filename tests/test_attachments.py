@@ -11,7 +11,7 @@ from werkzeug.datastructures import FileStorage
 
 from portal.models import Attachment, Message, Ticket, User, utcnow
 from portal.services import attachments, tickets
-from portal.services.errors import NotFound, ValidationError
+from portal.services.errors import Conflict, NotFound, ValidationError
 from portal.services.permissions import KeyHolder
 
 from .conftest import csrf_from
@@ -129,7 +129,7 @@ def test_discard_and_sweep_remove_unattached_uploads(app, customer):
 def test_attached_uploads_cannot_be_deleted_or_reused(customer):
     upload = attachments.upload(customer, io.BytesIO(b"x"), "x.txt", "text/plain")
     ticket = tickets.create_ticket(customer, "With a file", "See attached.", attachment_ids=[upload.id])
-    with pytest.raises(NotFound):
+    with pytest.raises(Conflict):
         attachments.delete(customer, upload.id)
     with pytest.raises(ValidationError):
         tickets.reply(customer, ticket.id, "Again", attachment_ids=[upload.id])

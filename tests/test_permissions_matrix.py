@@ -11,7 +11,12 @@ from portal.models import (
     WEBHOOK_EVENTS, Category, FieldChange, InboundEmail, Macro, Message, OutgoingMail, SavedView, SlaPolicy, Tag, Ticket,
     User, Webhook, WebhookDelivery, utcnow,
 )
+from portal.models import Setting, SuspendedSubmission
 from portal.services import inbound, macros, tickets, webhooks
+from portal.services import spam
+from portal.models import Organization
+from portal.models import CategoryField
+from portal.services import intake_fields
 
 from .conftest import PASSWORD, csrf_from, make_user
 from .mailbox import raw_mail
@@ -86,14 +91,47 @@ ROUTES = {
     "macros.update": ("POST", "/agent/macros/{shared_macro}", {"name": "Refund sent", "body": "Sent."}),
     "macros.delete": ("POST", "/agent/macros/{shared_macro}/delete", {}),
     "macros.picker": ("GET", "/agent/tickets/{ticket}/macros?q=refund", None),
+    "organizations.index": ("GET", "/agent/organizations?q=acme", None),
+    "organizations.create": ("POST", "/agent/organizations", {"name": "Globex", "domains": "globex.com"}),
+    "organizations.show": ("GET", "/agent/organizations/{organization}", None),
+    "organizations.update": ("POST", "/agent/organizations/{organization}", {"name": "Acme Corp", "domains": "acme.com"}),
+    "organizations.delete": ("POST", "/agent/organizations/{organization}/delete", {}),
+    "organizations.set_customer_organization": ("POST", "/agent/customers/{customer}/organization",
+                                                {"organization_id": "{organization}"}),
+    "privacy.log": ("GET", "/admin/privacy", None),
+    "privacy.export": ("GET", "/admin/privacy/customers/{customer}/export", None),
+    "privacy.anonymize": ("POST", "/admin/privacy/customers/{customer}/anonymize", {}),
+    "moderation.index": ("GET", "/admin/suspended", None),
+    "moderation.release": ("POST", "/admin/suspended/{suspended}/release", {}),
+    "moderation.delete": ("POST", "/admin/suspended/{suspended}/delete", {}),
+    "moderation.delete_many": ("POST", "/admin/suspended/delete", {"ids": "{suspended}"}),
+    "moderation.blocked_domains": ("POST", "/admin/suspended/domains", {"domains": "spam.example"}),
+    "category_fields.fields": ("GET", "/admin/categories/billing/fields", None),
+    "category_fields.create_field": ("POST", "/admin/categories/billing/fields",
+                                     {"key": "order_number", "label": "Order number", "type": "text"}),
+    "category_fields.update_field": ("POST", "/admin/categories/billing/fields/plan",
+                                     {"label": "Your plan", "type": "select", "options": "Free\nTeam\nBusiness"}),
+    "category_fields.delete_field": ("POST", "/admin/categories/billing/fields/plan/delete", {}),
+    "category_fields.update_answers": ("POST", "/agent/tickets/{billing_ticket}/fields", {"fields.plan": "Team"}),
 }
 # Agents work tickets but do not delete them, and use shared macros without changing them: that is for admins.
-ADMIN_ONLY = {key for key in ROUTES if key.startswith("admin.")} | {"agent.delete", "macros.edit", "macros.update",
-                                                                    "macros.delete"}
+ADMIN_ONLY = {key for key in ROUTES if key.startswith(("admin.", "privacy.", "moderation."))} | {
+    "agent.delete", "macros.edit", "macros.update", "macros.delete"}
+# Organizations: agents read them and move customers in and out; admins create, change and delete them.
+ADMIN_ONLY |= {"organizations.create", "organizations.update", "organizations.delete"}
+# A category's questions are the admins'; agents only answer them on tickets.
+ADMIN_ONLY |= {"category_fields.fields", "category_fields.create_field", "category_fields.update_field",
+               "category_fields.delete_field"}
 # Presence is a heartbeat: it records nothing the fingerprint below holds (a plain POST just goes back to the ticket).
 RECORDS_NOTHING = {"agent.presence_report", "agent.presence_leave"}
 # A saved view is its owner's alone (another agent, admins included, gets 404): tests/test_views_saved_views.py.
 OWNER_ONLY = {("agent.delete_view", "POST")}
+
+
+def _billing_ticket(admin, customer):
+    """A billing ticket; billing asks for its plan (a list)."""
+    intake_fields.create_field(admin, "billing", "plan", "Plan", "select", options="Free\nTeam")
+    return tickets.create_ticket(customer, "Charged twice", "Twice!", category="billing").id
 
 
 def _failed_mail(monkeypatch):
@@ -131,6 +169,10 @@ def world(app, admin, customer, monkeypatch):
         "sla_policy": urgent.id,
         "shared_macro": macros.create_macro(admin, "Refund", "Your refund is on its way.", shared=True).id,
         "duplicate": tickets.create_ticket(customer, "Printer again", "Still smoking.").id,
+        "organization": Organization.create(name="Acme", domains="acme.com").id,
+        "billing_ticket": _billing_ticket(admin, customer),
+        "suspended": spam.hold({"name": "Spam Bot", "email": "bot@spam.example", "subject": "Cheap pills",
+                                "body": "Buy now"}, ["honeypot"]).id,
     }
     # A local address: every attempt is refused by the SSRF guard, so nothing leaves the test.
     hook = Webhook.create(url="http://127.0.0.1:9/desk-events", events=",".join(WEBHOOK_EVENTS),
@@ -164,6 +206,12 @@ def fingerprint():
              .order_by(WebhookDelivery.id).tuples()),
         list(Macro.select(Macro.id, Macro.name, Macro.body).order_by(Macro.id).tuples()),
         list(SavedView.select(SavedView.id, SavedView.name).order_by(SavedView.id).tuples()),
+        list(Organization.select(Organization.id, Organization.name).order_by(Organization.id).tuples()),
+        list(User.select(User.id, User.organization).order_by(User.id).tuples()),
+        list(SuspendedSubmission.select(SuspendedSubmission.id).order_by(SuspendedSubmission.id).tuples()),
+        list(Setting.select(Setting.key, Setting.value).order_by(Setting.key).tuples()),
+        list(CategoryField.select(CategoryField.id, CategoryField.key, CategoryField.label, CategoryField.options)
+             .order_by(CategoryField.id).tuples()),
     )
 
 
@@ -189,7 +237,8 @@ def test_the_matrix_covers_every_agent_and_admin_route(app):
     routes = {
         (rule.endpoint, method)
         for rule in app.url_map.iter_rules()
-        if rule.endpoint.split(".")[0] in ("agent", "admin", "reports", "macros")
+        if rule.endpoint.split(".")[0] in ("agent", "admin", "reports", "macros", "privacy", "moderation",
+                                               "organizations", "category_fields")
         for method in rule.methods - {"HEAD", "OPTIONS"}
     }
     assert routes == covered | OWNER_ONLY

@@ -19,7 +19,9 @@ def limited_app(tmp_path):
 def test_login_is_rate_limited(limited_app):
     client = limited_app.test_client()
     token = csrf_from(client.get("/login").get_data(as_text=True))
-    codes = [client.post("/login", data={"email": "who@example.com", "password": f"guess-{i}", "csrf_token": token},
+    # A different address each time: this is the per-IP limit, not the per-account throttle (test_sign_in_throttle).
+    codes = [client.post("/login", data={"email": f"who{i}@example.com", "password": f"guess-{i}",
+                                         "csrf_token": token},
                          environ_base={"REMOTE_ADDR": "203.0.113.7"}).status_code for i in range(12)]
     assert codes[:10] == [422] * 10
     assert codes[10:] == [429, 429]

@@ -57,7 +57,7 @@ def test_without_javascript_a_number_goes_straight_to_the_confirmation(client, s
     response = client.get(f"/agent/tickets/{source.id}/merge?q=%23{target.id}")
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "<html" in html
-    assert f"Merge into #{target.id} “Office Wi-Fi down”?" in html
+    assert f"Merge into #{target.id} “<bdi>Office Wi-Fi down</bdi>”?" in html
     assert "1 reply and 1 internal note" in html
     assert "otto@example.com will get the public replies" in html
     assert f'name="into_id" value="{target.id}"' in html
@@ -130,7 +130,7 @@ def test_the_customer_is_pointed_to_their_own_target(client, auth, customer, age
     merge.merge_tickets(agent, source.id, target.id)
     auth.login(customer.email)
     html = client.get(f"/tickets/{source.id}").get_data(as_text=True)
-    assert (f'This request was merged into <a href="/tickets/{target.id}">#{target.id} “Printer jams”</a>'
+    assert (f'This request was merged into <a href="/tickets/{target.id}">#{target.id} “<bdi>Printer jams</bdi>”</a>'
             in html)
     assert 'id="reply-form"' not in html and "Reopen" not in html
 

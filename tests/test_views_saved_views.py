@@ -34,12 +34,12 @@ def my_views(html):
     """(name, count, current) for each entry of "My views"."""
     group = html.split('id="qv-mine-heading"', 1)[1].split("</ul>", 1)[0]
     return [(name, int(count), bool(current)) for current, name, count in re.findall(
-        r'<a href="[^"]*" hx-boost="true"(?: title="[^"]*")?( aria-current="page")?><span class="qv-label">([^<]*)</span> '
+        r'<a href="[^"]*" hx-boost="true"(?: title="[^"]*")?( aria-current="page")?><bdi class="qv-label">([^<]*)</bdi> '
         r'<span class="qv-count">(\d+)</span>', group)]
 
 
 def saved_link(html, name):
-    return re.search(r'<a href="([^"]*)" hx-boost="true"[^>]*><span class="qv-label">' + re.escape(name), html)[1]
+    return re.search(r'<a href="([^"]*)" hx-boost="true"[^>]*><bdi class="qv-label">' + re.escape(name), html)[1]
 
 
 def save(client, name, queue, headers=None):
@@ -63,7 +63,7 @@ def test_saving_the_current_filters_and_opening_them_again(client, signed_in_age
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "View “Billing fires” saved." in page
     assert my_views(page) == [("Billing fires", 1, True)]
-    assert 'aria-current="page"><span class="qv-label">Billing</span>' not in page  # only one entry is current
+    assert 'aria-current="page"><bdi class="qv-label">Billing</bdi>' not in page  # only one entry is current
 
     view = SavedView.get()
     assert saved_views.filters_of(view) == {"status": "open,in_progress,waiting", "priority": "urgent",

@@ -8,6 +8,9 @@ from . import sla_policies, webhooks, reports  # noqa: E402,F401
 from . import views  # noqa: E402,F401
 from . import macros  # noqa: E402,F401
 from . import assistant  # noqa: E402,F401
+from . import categories  # noqa: E402,F401
+from . import organizations  # noqa: E402,F401
+from . import privacy  # noqa: E402,F401
 
 errors.register(bp)
 

@@ -34,7 +34,11 @@ def download_attachment(actor, attachment_id):
     return attachment_views.send_file_of(attachment, path)
 
 
-@operation("DELETE", "/attachments/{attachment_id}", tag=TAG, summary="Delete an unattached upload", status=204)
+@operation("DELETE", "/attachments/{attachment_id}", tag=TAG, summary="Delete an unattached upload", status=204,
+           errors=(409,))
 def delete_attachment(actor, attachment_id):
-    """Delete one of your own uploads while no message uses it; attached files answer 404."""
+    """Delete one of your own uploads while no message uses it; once attached, your file answers 409.
+
+    Someone else's upload answers 404, whether or not it exists.
+    """
     attachments.delete(actor, attachment_id)

@@ -5,15 +5,20 @@ authenticates the bearer token, validates the query string and the body against 
 the view's result into JSON. The OpenAPI document is built from the same records (see openapi.py).
 """
 import functools
+import hashlib
 import json
 import re
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from flask import Blueprint, current_app, g, request
 from pydantic import BaseModel
 from pydantic import ValidationError as SchemaError
 
+from .. import safe_json
+from ..db import write
 from ..extensions import csrf
+from ..models import IdempotencyRecord, utcnow
 from ..services import accounts
 from ..services.paging import MAX_ID
 from .errors import ApiError
@@ -70,10 +75,15 @@ class Operation:
         return f"body.{name}"
 
 
+# Path parameters that name a thing by text (a category's slug, a field's key); every other one is an id.
+TEXT_PARAMS = ("slug", "key")
+
+
 def _rule(path):
     # Plain digits only; the range is checked in the handler (a converter with bounds makes werkzeug answer 405
     # instead of 404 for an out-of-range id on a path that other methods share).
-    return _PATH_PARAM.sub(lambda m: f"<int:{m.group(1)}>", path)
+    return _PATH_PARAM.sub(
+        lambda m: f"<{m.group(1)}>" if m.group(1) in TEXT_PARAMS else f"<int:{m.group(1)}>", path)
 
 
 def _schema_errors(error, prefix):
@@ -111,20 +121,88 @@ def parse_query(model):
         raise ApiError(422, "Some query parameters are not valid.", _schema_errors(error, "query"))
 
 
-def parse_json(model):
-    """The JSON body validated against `model`.
+MAX_JSON_BYTES = 1024 * 1024  # no operation needs more than a long ticket description; files go as multipart
 
-    :raises ApiError: 400 when it is not JSON, 422 with body.<field> locations when it is JSON but invalid.
+
+def read_json():
+    """The request's JSON body, parsed without trusting it.
+
+    :raises ApiError: 413 over MAX_JSON_BYTES, 422 when empty, 400 when not JSON, not UTF-8 or nested deeper than
+        64 levels.
     """
+    limit = current_app.config.get("MAX_JSON_BYTES", MAX_JSON_BYTES)
+    if request.content_length is not None and request.content_length > limit:
+        raise ApiError(413, f"A JSON body can be at most {limit // 1024} KB.")
     raw = request.get_data(cache=True)
+    if len(raw) > limit:
+        raise ApiError(413, f"A JSON body can be at most {limit // 1024} KB.")
     if not raw.strip():
         raise ApiError(422, "This operation needs a JSON object in the body.", [("body", "Send a JSON object.")])
     if not request.is_json:
         raise ApiError(400, "Send the request body as JSON, with Content-Type: application/json.")
     try:
-        data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as error:
+        return safe_json.loads(raw)
+    except UnicodeDecodeError:
+        raise ApiError(400, "The request body is not valid UTF-8.")
+    except safe_json.TooDeep as error:
+        raise ApiError(400, f"The request body is not accepted: {error}.")
+    except ValueError as error:
         raise ApiError(400, f"The request body is not valid JSON: {error}.")
+
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+IDEMPOTENCY_MEMORY = timedelta(hours=24)
+
+
+def idempotency_check(actor):
+    """The (key, body fingerprint) of an idempotent request, or None without a key.
+
+    :raises ApiError: 422 when the key is too long or was used in the last 24 hours with a different body.
+    """
+    key = request.headers.get(IDEMPOTENCY_HEADER, "").strip()
+    if not key:
+        return None
+    where = f"header.{IDEMPOTENCY_HEADER}"
+    if len(key) > 200:
+        raise ApiError(422, "Some fields are not valid.", [(where, "An idempotency key can be at most 200 characters.")])
+    raw = request.get_data(cache=True)
+    # The same JSON sent with other spacing or key order is the same request.
+    canonical = json.dumps(safe_json.loads(raw), sort_keys=True, separators=(",", ":")) if raw.strip() else ""
+    digest = hashlib.sha256(canonical.encode()).hexdigest()
+    record = _idempotency_record(actor, key)
+    if record is not None and record.body_sha256 != digest:
+        raise ApiError(422, "This Idempotency-Key was already used with a different body; use a new key.",
+                       [(where, "Already used with a different body.")])
+    return key, digest, record is not None
+
+
+def idempotency_key():
+    """The client's Idempotency-Key (already checked by idempotency_check), or None: what makes a resend one ticket."""
+    return request.headers.get(IDEMPOTENCY_HEADER, "").strip() or None
+
+
+def _idempotency_record(actor, key):
+    owner = IdempotencyRecord.user.is_null() if actor is None else IdempotencyRecord.user == actor.id
+    cutoff = utcnow() - IDEMPOTENCY_MEMORY
+    return IdempotencyRecord.get_or_none(owner, IdempotencyRecord.key == key, IdempotencyRecord.created_at >= cutoff)
+
+
+def remember_idempotency(actor, key, digest):
+    """Keep the body fingerprint of a request that succeeded; records older than a day are swept here."""
+    with write():
+        IdempotencyRecord.delete().where(IdempotencyRecord.created_at < utcnow() - IDEMPOTENCY_MEMORY).execute()
+        if _idempotency_record(actor, key) is None:
+            IdempotencyRecord.create(key=key, user=actor, body_sha256=digest)
+
+
+def parse_json(model):
+    """The JSON body validated against `model`.
+
+    :raises ApiError: 400 when it is not JSON, 422 with body.<field> locations when it is JSON but invalid.
+    """
+    data = read_json()
+    if not isinstance(data, dict):
+        raise ApiError(400, "The request body must be a JSON object, like {\"subject\": \"...\"}.")
     try:
         return model.model_validate(data)
     except SchemaError as error:
@@ -201,7 +279,7 @@ def operation(method, path, *, tag, summary, auth=TOKEN, query=None, body=None, 
             g.api_operation = op
             actor = authenticate(op.auth)
             # Ids outside 1..2**53-1 cannot exist (and some drivers cannot bind them): nothing is there.
-            if any(not 1 <= value <= MAX_ID for value in path_params.values()):
+            if any(not 1 <= value <= MAX_ID for value in path_params.values() if isinstance(value, int)):
                 raise ApiError(404, "There is nothing at this address.")
             kwargs = dict(path_params)
             if op.query is not None:
@@ -210,7 +288,10 @@ def operation(method, path, *, tag, summary, auth=TOKEN, query=None, body=None, 
                 kwargs["body"] = parse_json(op.body)
             if op.multipart is not None:
                 kwargs["form"] = parse_multipart(op.multipart)
+            idempotency = idempotency_check(actor) if op.idempotent else None
             result = view(actor, **kwargs)
+            if idempotency is not None and not idempotency[2]:
+                remember_idempotency(actor, *idempotency[:2])
             if result is None:
                 return current_app.response_class(status=204)
             headers = None

@@ -5,9 +5,8 @@ from functools import lru_cache
 from pydantic.json_schema import GenerateJsonSchema, models_json_schema
 
 from . import schemas as s
-from .core import OPERATIONS, OPTIONAL, PUBLIC
+from .core import IDEMPOTENCY_HEADER, OPERATIONS, OPTIONAL, PUBLIC, TEXT_PARAMS
 from .errors import EXPLANATIONS, KINDS, PROBLEM_TYPE
-from .tickets import IDEMPOTENCY_HEADER
 
 REF = "#/components/schemas/{model}"
 SUCCESS_TEXT = {200: "OK", 201: "Created", 202: "Accepted", 204: "No content"}
@@ -125,7 +124,8 @@ def _operation_object(op, refs, query_schemas):
             "name": name,
             "in": "path",
             "required": True,
-            "schema": {"type": "integer", "minimum": 1, "maximum": s.MAX_ID},
+            "schema": ({"type": "string", "minLength": 1, "maxLength": 64} if name in TEXT_PARAMS
+                       else {"type": "integer", "minimum": 1, "maximum": s.MAX_ID}),
         })
     if op.query is not None:
         schema = query_schemas[op.query]

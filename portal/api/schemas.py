@@ -11,10 +11,12 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, WithJsonSchema, create_model
 
 from ..models import (
-    ARTICLE_STATUSES, CHANNELS, INBOUND_OUTCOMES, INBOUND_SOURCES, MESSAGE_KINDS, PRIORITIES, RATING_SCORES, ROLES,
-    STATUSES,
+    ARTICLE_STATUSES, CHANNELS, FIELD_TYPES, INBOUND_OUTCOMES, INBOUND_SOURCES, MESSAGE_KINDS, PRIORITIES, RATING_SCORES,
+    ROLES, STATUSES,
 )
 from ..models import WEBHOOK_EVENTS
+from ..models import PRIVACY_ACTIONS
+from ..models import THEMES
 from ..services.business_hours import DAYS, MAX_MINUTES
 from ..services.paging import MAX_ID
 from ..services.webhooks import DELIVERY_STATUSES, MAX_DESCRIPTION, MAX_URL
@@ -126,10 +128,35 @@ class Author(Output):
     role: Role | Literal["assistant"] = Field(description="`assistant` for the desk's assistant (see `/assist`).")
 
 
+FieldValue = bool | int | float | str
+Answers = Annotated[
+    dict[Annotated[str, Field(max_length=64)], FieldValue | None],
+    Field(max_length=50, description="Answers to the category's questions (see GET /categories), {key: value}: "
+                                     "text, a number, one of a select's options, true/false, or a date as "
+                                     "YYYY-MM-DD. Problems come back located as body.fields.<key>.",
+          examples=[{"order_number": "A-1042", "plan": "Team"}]),
+]
+
+
+class CategoryField(Output):
+    """A question asked when a ticket of the category is filed; its answer goes in the ticket's `fields`."""
+
+    key: str = Field(examples=["order_number"])
+    label: str = Field(examples=["Order number"])
+    type: Literal[FIELD_TYPES]
+    options: list[str] = Field(description="The choices of a `select`; empty for the other types.")
+    required: bool = Field(description="Filing a ticket needs an answer (a ticked box for a checkbox).")
+    visible_to_customer: bool = Field(description="false: for the team only; customers never see or set it.")
+    position: int = Field(description="Lower comes first.")
+
+
 class Category(Output):
     slug: str = Field(examples=["billing"])
     name: str = Field(examples=["Billing"])
     description: str
+    active: bool = Field(True, description="false: new tickets can no longer choose it (admins see it in answers "
+                                           "to their changes).")
+    fields: list[CategoryField] = Field([], description="Its questions, in order: the ones the caller may see.")
 
 
 class TicketSla(Output):
@@ -154,6 +181,11 @@ class TicketAssistant(Output):
                                                    "handed_over: a person has taken over.")
     answers: int = Field(description="How many answers the assistant gave on this ticket.")
     quota: int = Field(description="How many it may give on one ticket.")
+
+
+class OrganizationRef(Output):
+    id: int
+    name: str
 
 
 class Ticket(Output):
@@ -181,6 +213,11 @@ class Ticket(Output):
         description="Set once this ticket was merged: the ticket that took its thread. A customer sees it only when "
                     "that ticket is theirs too.")
     assistant: TicketAssistant | None = Field(None, description="Set when the customer asked the assistant first.")
+    fields: dict[str, FieldValue] = Field({}, description="Answers to the category's questions, {key: value}; "
+                                          "customers get only the ones they may see.")
+    organization: OrganizationRef | None = Field(
+        None, description="The customer's organization when the ticket was filed (or when they joined it); with "
+                          "`shared_tickets`, its members see and answer the ticket too.")
 
 
 class Attachment(Output):
@@ -238,6 +275,7 @@ class User(Output):
     email_verified: bool
     created_at: Time
     last_login_at: Time | None
+    organization_id: int | None = Field(None, description="The customer's organization, if any.")
 
 
 class Customer(Output):
@@ -248,6 +286,7 @@ class Customer(Output):
     company: str | None
     ticket_count: int = Field(description="Tickets of this customer, not counting the trash.")
     created_at: Time
+    organization_id: int | None = Field(None, description="The customer's organization, if any.")
 
 
 class Tag(Output):
@@ -350,6 +389,8 @@ class TicketListQuery(PageQuery):
     category: str = Field(None, max_length=500, description="Comma-separated category slugs, any of.")
     assignee_id: Literal["me"] | Id = Field(None, description="An agent's id, or `me` (agents only).")
     customer_id: Id = Field(None, description="Only this customer's tickets (agents only).")
+    organization_id: Id = Field(None, description="Only this organization's tickets (agents: any; customers: their "
+                                                  "own organization's, as far as they may see them).")
     unassigned: bool = Field(None, description="true: only tickets nobody is assigned to (agents only).")
     tags: str = Field(None, max_length=500, description="Comma-separated tag names, all of (agents only).")
     search: str = Field(None, max_length=200, description="Words in the subject or the messages.")
@@ -404,6 +445,7 @@ class ContactRequest(Input):
     category: Slug
     subject: Subject
     body: Body
+    fields: Answers = None
 
 
 class ResendLinksRequest(Input):
@@ -420,6 +462,7 @@ class TicketCreate(Input):
     customer_name: Name = Field(None, description="Agents: the name for a customer created by customer_email.")
     tags: list[TagName] = Field([], max_length=20, description="Agents only.")
     assignee_id: Id | None = Field(None, description="Agents only.")
+    fields: Answers = None
 
 
 class TicketUpdate(Input):
@@ -432,6 +475,7 @@ class TicketUpdate(Input):
     locked: bool = Field(None, description="Locking also closes the ticket.")
     cc: list[Email] = Field(None, max_length=20, description="Replaces the CC list: addresses that receive the "
                             "public replies (never notes) besides the customer.")
+    fields: Answers = Field(None, description="Changes the answers sent (null or \"\" clears one); the others stay.")
 
 
 class RatingCreate(Input):
@@ -462,6 +506,8 @@ class CustomerUpdate(Input):
     name: Name = None
     phone: Phone | None = None
     company: Company | None = None
+    organization_id: Id | None = Field(None, description="Move the customer into this organization (null: out of "
+                                                         "theirs); their tickets move with them.")
 
 
 class UserCreate(Input):
@@ -871,3 +917,116 @@ class Suggestions(Output):
 
 AssistDraftResponse = _envelope("AssistDraftResponse", AssistDraft)
 SuggestionsResponse = _envelope("SuggestionsResponse", Suggestions)
+
+
+# ---------------------------------------------------------------------------------------------------- organizations
+
+OrganizationName = Annotated[str, Field(min_length=1, max_length=120, examples=["Acme Corporation"])]
+Domains = Annotated[list[Annotated[str, Field(max_length=253)]], Field(
+    max_length=50, description="Address domains, without @: a customer whose verified address is at one of them "
+                               "joins the organization. Each domain belongs to one organization at most.",
+    examples=[["acme.com"]])]
+
+
+class Organization(Output):
+    id: int
+    name: str
+    domains: list[str]
+    shared_tickets: bool = Field(description="Members see and answer every ticket of the organization.")
+    member_count: int = Field(description="Customers in the organization.")
+
+
+class OrganizationListQuery(PageQuery):
+    search: str = Field(None, max_length=120, description="Text in the name or the domains.")
+
+
+class OrganizationCreate(Input):
+    name: OrganizationName
+    domains: Domains = []
+    shared_tickets: bool = False
+
+
+class OrganizationUpdate(Input):
+    name: OrganizationName = None
+    domains: Domains = None
+    shared_tickets: bool = None
+
+
+OrganizationResponse = _envelope("OrganizationResponse", Organization)
+OrganizationList = _list_envelope("OrganizationList", Organization)
+
+
+# --------------------------------------------------------------------------------------------------------- privacy
+
+
+class PrivacyLogEntry(Output):
+    id: int
+    action: Literal[PRIVACY_ACTIONS] = Field(description="export, anonymize, or purge (of the trash).")
+    actor_id: int | None = Field(description="The admin who did it; null for the worker's trash purge, or when the "
+                                             "admin's account is gone.")
+    actor: str = Field(description="Who did it, as it read at the time.")
+    subject: str = Field(description="Whom or what it was about, e.g. `customer #12` (never a name or address).")
+    detail: str
+    at: Time
+
+
+PrivacyLogList = _list_envelope("PrivacyLogList", PrivacyLogEntry)
+
+
+# ------------------------------------------------------------------------------------- categories and intake fields
+
+FieldKey = Annotated[str, Field(min_length=1, max_length=25, pattern=r"^[a-z][a-z0-9_]*$", examples=["order_number"])]
+FieldLabel = Annotated[str, Field(min_length=1, max_length=120, examples=["Order number"])]
+FieldOptions = Annotated[list[Annotated[str, Field(min_length=1, max_length=120)]],
+                         Field(max_length=50, description="The choices of a `select`, in order.")]
+CategoryDescription = Annotated[str, Field(max_length=500)]
+
+
+class CategoryCreate(Input):
+    name: Name
+    slug: Annotated[str, Field(max_length=64, pattern=r"^[a-z0-9][a-z0-9_-]*$")] = Field(
+        None, description="Lower-case letters, digits, - and _; made from the name when left out. It never changes.")
+    description: CategoryDescription = ""
+
+
+class CategoryUpdate(Input):
+    name: Name = None
+    description: CategoryDescription = None
+    active: bool = Field(None, description="false: new tickets can no longer choose it; its tickets keep it.")
+
+
+class CategoryFieldCreate(Input):
+    key: FieldKey = Field(description="Unique in the category; it never changes. Lower-case letters, digits, _.")
+    label: FieldLabel
+    type: Literal[FIELD_TYPES] = "text"
+    options: FieldOptions = []
+    required: bool = False
+    visible_to_customer: bool = True
+    position: Position = Field(None, description="Lower comes first; left out: last.")
+
+
+class CategoryFieldUpdate(Input):
+    label: FieldLabel = None
+    type: Literal[FIELD_TYPES] = None
+    options: FieldOptions = None
+    required: bool = None
+    visible_to_customer: bool = None
+    position: Position = None
+
+
+CategoryResponse = _envelope("CategoryResponse", Category)
+CategoryFieldResponse = _envelope("CategoryFieldResponse", CategoryField)
+CategoryFieldList = _list_envelope("CategoryFieldList", CategoryField)
+
+
+# ----------------------------------------------------------------------------------------------- me: the theme
+
+class Me(User):
+    theme: Literal[THEMES] = Field(description="How the portals look for this user: system follows the device.")
+
+
+class MeUpdate(Input):
+    theme: Literal[THEMES] = Field(description="light, dark, or system to follow the device's setting.")
+
+
+MeResponse = _envelope("MeResponse", Me)

@@ -16,7 +16,8 @@ def author(user):
 
 
 def category(row):
-    return s.Category(slug=row.slug, name=row.name, description=row.description or "")
+    return s.Category(slug=row.slug, name=row.name, description=row.description or "", active=row.is_active,
+                      fields=[category_field(f) for f in getattr(row, "field_list", [])])
 
 
 def ticket(row):
@@ -47,6 +48,9 @@ def _ticket_fields(row):
         rating=rating(ratings.rating_of(row)),
         merged_into_id=None if getattr(row, "merged_into_hidden", False) else row.merged_into_id,
         assistant=ticket_assistant(row),
+        fields=getattr(row, "shown_fields", {}),  # set by the services for the caller (intake_fields.attach_values)
+        organization=s.OrganizationRef(id=row.organization.id, name=row.organization.name)
+        if row.organization_id else None,
     )
 
 
@@ -112,6 +116,7 @@ def user(row):
         email_verified=row.email_verified,
         created_at=row.created_at,
         last_login_at=row.last_login_at,
+        organization_id=row.organization_id,
     )
 
 
@@ -124,6 +129,7 @@ def customer(row):
         company=row.company,
         ticket_count=getattr(row, "ticket_count", 0) or 0,
         created_at=row.created_at,
+        organization_id=row.organization_id,
     )
 
 
@@ -260,3 +266,33 @@ def suggestions(found):
                                      url=url_for("help.article", slug=a.slug, _external=True))
                   for a in found.articles],
     )
+
+
+# ---------------------------------------------------------------------------------------------------- organizations
+
+
+def organization(row):
+    return s.Organization(id=row.id, name=row.name, domains=row.domain_list, shared_tickets=row.shared_tickets,
+                          member_count=getattr(row, "member_count", 0) or 0)
+
+
+# --------------------------------------------------------------------------------------------------------- privacy
+
+
+def privacy_log_entry(row):
+    return s.PrivacyLogEntry(id=row.id, action=row.action, actor_id=row.actor_id, actor=row.actor_label,
+                             subject=row.subject_label, detail=row.detail, at=row.at)
+
+
+# ------------------------------------------------------------------------------------------------ intake fields
+
+
+def category_field(row):
+    return s.CategoryField(key=row.key, label=row.label, type=row.type, options=row.option_list,
+                           required=row.required, visible_to_customer=row.visible_to_customer, position=row.position)
+
+
+# ----------------------------------------------------------------------------------------------- me: the theme
+
+def me(row):
+    return s.Me(**user(row).model_dump(), theme=row.theme)

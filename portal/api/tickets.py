@@ -1,27 +1,16 @@
 """Tickets, their threads and their history."""
-from flask import request, url_for
+from flask import url_for
 
 from ..services import merge, ratings, tickets
 from . import schemas as s
 from . import serializers as out
-from .core import TOKEN, list_meta, operation, whole_list_meta
-from .errors import ApiError
+from .core import TOKEN, idempotency_key, list_meta, operation, whole_list_meta
 
 TAG = "Tickets"
-IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 
 def _split(value):
     return [part.strip() for part in (value or "").split(",") if part.strip()]
-
-
-def idempotency_key():
-    """The client's Idempotency-Key: the same key sent twice creates one ticket. :raises ApiError: 422 if too long."""
-    key = request.headers.get(IDEMPOTENCY_HEADER, "").strip()
-    if len(key) > 200:
-        raise ApiError(422, "Some fields are not valid.",
-                       [(f"header.{IDEMPOTENCY_HEADER}", "An idempotency key can be at most 200 characters.")])
-    return key or None
 
 
 def _detail(actor, ticket_id):
@@ -43,6 +32,7 @@ def list_tickets(actor, query):
         categories=_split(query.category),
         assignee="none" if query.unassigned else query.assignee_id,
         customer_id=query.customer_id,
+        organization_id=query.organization_id,
         tags=_split(query.tags),
         search=query.search or "",
         sla=query.sla or "",
@@ -75,6 +65,7 @@ def create_ticket(actor, body):
         assignee_id=body.assignee_id,
         attachment_ids=body.attachment_ids,
         submission_key=idempotency_key(),
+        fields=body.fields or {},
     )
     return _detail(actor, ticket.id), {"Location": url_for("api.get_ticket", ticket_id=ticket.id)}
 

@@ -1,14 +1,17 @@
 """Accounts: registration, sign-in, users and API tokens."""
 import hashlib
+import math
 import secrets
+from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
 
 from ..db import write
-from ..models import ROLES, ApiToken, User, utcnow
-from .errors import AuthenticationFailed, NotFound, ValidationError
+from ..models import ROLES, THEMES, ApiToken, SignInFailure, User, utcnow
+from .errors import AuthenticationFailed, NotFound, TooManyAttempts, ValidationError
+from .organizations import join_by_domain
 from .permissions import require_admin, require_user
 
 _hasher = PasswordHasher()
@@ -75,7 +78,7 @@ def hash_password(password):
 
 
 def register(email, name, password):
-    """A new customer account, signed in by the caller.
+    """A new customer account, created at once (the CLI and tests); the sign-up page goes through request_sign_up.
 
     An address that only ever used the contact form is claimed here; its earlier tickets stay hidden until the
     address is verified.
@@ -90,21 +93,145 @@ def register(email, name, password):
         user = User.get_or_none(User.email == email)
         if user is not None and user.password_hash is not None:
             raise ValidationError({"email": "An account with this e-mail already exists. Sign in instead."})
-        if user is None:
-            user = User(email=email, role="customer")
-        user.name = name
-        user.password_hash = hash_password(password)
-        user.last_login_at = utcnow()
-        user.save()
+        return _claim(user, email, name, hash_password(password), verified=False)
+
+
+def _claim(user, email, name, password_hash, verified):
+    # A guest row (contact form only, no password) becomes the account; otherwise a new customer.
+    if user is None:
+        user = User(email=email, role="customer")
+    user.name = name
+    user.password_hash = password_hash
+    user.email_verified = user.email_verified or verified
+    user.last_login_at = utcnow()
+    user.save()
+    join_by_domain(user)
     return user
 
 
-def authenticate(email, password):
+class SignUp:
+    """What a sign-up request leads to: a link that creates the account, or a notice to the address's owner."""
+
+    def __init__(self, email, name, token=None, owner=None):
+        self.email, self.name, self.token, self.owner = email, name, token, owner
+
+
+def request_sign_up(email, name):
+    """Start a sign-up without revealing whether the address has an account.
+
+    Nothing is created yet: for a free address the result carries a link token; whoever opens it in that mailbox
+    chooses the password there (so nobody can prepare an account at someone else's address with a password of their
+    own). For an address that already has an account the result carries that owner, who is told someone tried. The
+    caller mails one or the other and answers the same either way.
+    :raises ValidationError: for an invalid address or name.
+    """
+    errors = {}
+    email = normalize_email(email, errors=errors)
+    name = check_length(errors, "name", name, 2, 120, "your name")
+    if errors:
+        raise ValidationError(errors)
+    owner = User.get_or_none(User.email == email)
+    if owner is not None and owner.password_hash is not None:
+        return SignUp(email, name, owner=owner)
+    return SignUp(email, name, token=_serializer("sign-up").dumps({"email": email, "name": name}))
+
+
+def sign_up_request(token):
+    """The address and name a sign-up link stands for, while it can still create an account.
+
+    :raises ValidationError: for an expired or altered link, or one whose address got an account meanwhile.
+    """
+    from itsdangerous import BadSignature
+
+    invalid = ValidationError({"token": "This link has expired or was already used. Sign in, or sign up again."})
+    try:
+        data = _serializer("sign-up").loads(token, max_age=VERIFY_MAX_AGE)
+    except BadSignature:
+        raise invalid
+    user = User.get_or_none(User.email == data.get("email"))
+    if user is not None and (user.password_hash is not None or not user.is_active):
+        raise invalid
+    return data
+
+
+def complete_sign_up(token, password):
+    """The account a sign-up link asked for, created now with the password chosen and its address confirmed.
+
+    :raises ValidationError: for a bad link (`token`) or a password too weak (`password`).
+    """
+    data = sign_up_request(token)
+    errors = {}
+    check_password(errors, password)
+    if errors:
+        raise ValidationError(errors)
+    password_hash = hash_password(password)
+    with write():
+        sign_up_request(token)  # again inside the transaction: a second tab may have used the link meanwhile
+        user = User.get_or_none(User.email == data["email"])
+        return _claim(user, data["email"], data["name"], password_hash, verified=True)
+
+
+# Sign-in throttling, per account and source (IP) pair: a stranger's guesses slow down only their own source,
+# so they cannot lock the owner out; a password reset always works and clears the count.
+FREE_FAILURES = 5
+FIRST_DELAY = 15  # seconds after the fifth failure, doubling with each further one
+MAX_DELAY = 15 * 60
+FAILURE_MEMORY = timedelta(hours=24)
+
+
+def _failure_delay(failures):
+    if failures < FREE_FAILURES:
+        return 0
+    return min(MAX_DELAY, FIRST_DELAY * 2 ** min(failures - FREE_FAILURES, 16))
+
+
+def sign_in_wait(email, source):
+    """Seconds this source must wait before trying this address again (0: go ahead)."""
+    row = SignInFailure.get_or_none((SignInFailure.email == email) & (SignInFailure.source == source))
+    if row is None:
+        return 0
+    now = utcnow()
+    if row.last_failure_at < now - FAILURE_MEMORY:
+        return 0
+    remaining = (row.last_failure_at + timedelta(seconds=_failure_delay(row.failures)) - now).total_seconds()
+    return math.ceil(remaining) if remaining > 0 else 0
+
+
+def _record_failure(email, source):
+    now = utcnow()
+    with write():
+        # Rows nobody added to for a day are forgotten here rather than by a job: the table stays small.
+        SignInFailure.delete().where(SignInFailure.last_failure_at < now - FAILURE_MEMORY).execute()
+        updated = (
+            SignInFailure.update(failures=SignInFailure.failures + 1, last_failure_at=now)
+            .where((SignInFailure.email == email) & (SignInFailure.source == source))
+            .execute()
+        )
+        if not updated:
+            SignInFailure.create(email=email, source=source, failures=1, last_failure_at=now)
+
+
+def _forget_failures(email, source=None):
+    query = SignInFailure.delete().where(SignInFailure.email == email)
+    if source is not None:
+        query = query.where(SignInFailure.source == source)
+    query.execute()
+
+
+def authenticate(email, password, source=None):
     """The active user with this e-mail and password.
 
+    `source` (the client's IP) turns on throttling: after FREE_FAILURES failures from one source for one address,
+    that pair waits longer after each further failure; other sources are not affected.
     :raises AuthenticationFailed: with one message whether the address is unknown or the password wrong.
+    :raises TooManyAttempts: while this source must wait for this address.
     """
-    email = (email or "").strip().lower()
+    email = (email or "").strip().lower()[:254]
+    source = (source or "")[:64] or None
+    if source and email:
+        wait = sign_in_wait(email, source)
+        if wait:
+            raise TooManyAttempts(wait, f"Too many attempts. Try again in {wait} s, or reset your password.")
     user = User.get_or_none(User.email == email) if email else None
     stored = user.password_hash if user is not None and user.password_hash else _DUMMY_HASH
     try:
@@ -113,21 +240,43 @@ def authenticate(email, password):
     except (VerificationError, InvalidHashError):
         ok = False
     if not ok or not user.is_active:
+        if source and email:
+            _record_failure(email, source)
         raise AuthenticationFailed("That e-mail and password do not match an account.")
     with write():
         if _hasher.check_needs_rehash(user.password_hash):
             user.password_hash = hash_password(password)
         user.last_login_at = utcnow()
         user.save()
+        if source:
+            _forget_failures(email, source)
     return user
 
 
-def load_user(user_id):
-    """The active user for a session id, or None (a deactivated user is signed out on their next request)."""
+def load_user(session_id):
+    """The active user for a session id "<id>:<generation>", or None.
+
+    A session whose generation is older than the user's (they signed out, changed their password or signed out
+    everywhere since) signs nobody in, and neither does a deactivated user's. A bare "<id>" from before sessions
+    carried a generation counts as generation 0.
+    """
+    user_id, _, generation = str(session_id or "").partition(":")
     try:
-        return User.get_or_none((User.id == int(user_id)) & (User.is_active == True))  # noqa: E712
+        user_id, generation = int(user_id), int(generation or 0)
     except (TypeError, ValueError):
         return None
+    return User.get_or_none(
+        (User.id == user_id) & (User.is_active == True) & (User.session_generation == generation)  # noqa: E712
+    )
+
+
+def end_sessions(actor):
+    """Sign the user out of every browser: each session cookie issued so far stops working."""
+    require_user(actor)
+    with write():
+        User.update(session_generation=User.session_generation + 1).where(User.id == actor.id).execute()
+    actor.session_generation = User.get_by_id(actor.id).session_generation
+    return actor
 
 
 def create_user(email, name, role="customer", password=None, phone=None, company=None, actor=None, verified=False):
@@ -146,7 +295,7 @@ def create_user(email, name, role="customer", password=None, phone=None, company
     with write():
         if User.select().where(User.email == email).exists():
             raise ValidationError({"email": "A user with this e-mail already exists."})
-        return User.create(
+        user = User.create(
             email=email,
             name=name,
             role=role,
@@ -155,6 +304,8 @@ def create_user(email, name, role="customer", password=None, phone=None, company
             company=company or None,
             email_verified=verified,
         )
+        join_by_domain(user)
+        return user
 
 
 def _digest(raw):
@@ -261,6 +412,7 @@ def verify_email(token):
         if not user.email_verified:
             user.email_verified = True
             user.save()
+            join_by_domain(user)
     return user
 
 
@@ -296,7 +448,11 @@ def reset_password(token, password):
             raise invalid
         user.password_hash = hash_password(password)
         user.email_verified = True
+        # A new password ends every session (the caller signs this browser in again) and clears the throttle.
+        user.session_generation += 1
         user.save()
+        join_by_domain(user)
+        _forget_failures(user.email)
     return user
 
 
@@ -315,5 +471,21 @@ def change_password(actor, current, new):
         raise ValidationError(errors)
     with write():
         actor.password_hash = hash_password(new)
+        # Every other session ends; the caller keeps this one by signing it in again with the new generation.
+        actor.session_generation += 1
         actor.save()
+    return actor
+
+
+def set_theme(actor, theme):
+    """Choose how my pages look: "light", "dark" or "system" (follow the device's setting).
+
+    :raises ValidationError: for any other value.
+    """
+    require_user(actor)
+    if theme not in THEMES:
+        raise ValidationError({"theme": "Choose one of: " + ", ".join(THEMES) + "."})
+    with write():
+        User.update(theme=theme).where(User.id == actor.id).execute()
+    actor.theme = theme
     return actor

@@ -4,7 +4,7 @@ import re
 from peewee import JOIN, fn
 
 from ..db import write
-from ..models import ROLES, Category, Tag, Ticket, TicketTag, User
+from ..models import ROLES, Category, SuspendedSubmission, Tag, Ticket, TicketTag, User
 from . import accounts, paging, tickets
 from .customers import page_by_name
 from .errors import Conflict, NotFound, ValidationError
@@ -283,4 +283,5 @@ def overview(actor):
         "categories": Category.select().where(Category.is_active == True).count(),  # noqa: E712
         "tags": Tag.select().count(),
         "trash": Ticket.select().where(Ticket.deleted_at.is_null(False)).count(),
+        "suspended": SuspendedSubmission.select().count(),
     }

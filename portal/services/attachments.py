@@ -10,7 +10,7 @@ from flask import current_app
 
 from ..db import write
 from ..models import Attachment, Message, Ticket, utcnow
-from .errors import NotFound, ServiceError, ValidationError
+from .errors import Conflict, NotFound, ServiceError, ValidationError
 from .permissions import KeyHolder, can_see_ticket, is_staff, require_user
 
 # Shown inline in the browser; everything else (svg and html included) is a download.
@@ -211,7 +211,7 @@ def discard(actor, attachment_ids):
     for attachment_id in attachment_ids or []:
         try:
             delete(actor, attachment_id)
-        except NotFound:
+        except (NotFound, Conflict):
             pass
 
 
@@ -245,15 +245,16 @@ def is_inline(attachment):
 def delete(actor, attachment_id):
     """Delete one of the actor's own uploads while it is not attached to a message.
 
-    :raises NotFound: for someone else's upload or an attached one.
+    :raises NotFound: for someone else's upload (whether or not it exists).
+    :raises Conflict: for the actor's own upload once a message carries it.
     """
     owner_id = actor.user.id if isinstance(actor, KeyHolder) else getattr(actor, "id", None)
     with write():
-        attachment = Attachment.get_or_none(
-            (Attachment.id == attachment_id) & (Attachment.uploader == owner_id) & Attachment.message.is_null()
-        )
+        attachment = Attachment.get_or_none((Attachment.id == attachment_id) & (Attachment.uploader == owner_id))
         if attachment is None:
             raise NotFound("No such attachment.")
+        if attachment.message_id is not None:
+            raise Conflict("This file is attached to a message and can't be deleted.")
         sha = attachment.sha256
         attachment.delete_instance()
     _remove_file_if_unused(sha)

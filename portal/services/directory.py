@@ -7,7 +7,7 @@ from peewee import fn
 
 from ..db import write
 from ..models import ROLES, Tag, Ticket, User
-from . import accounts, admin, customers, paging
+from . import accounts, admin, customers, organizations, paging
 from .errors import Conflict, NotFound, ValidationError
 from .paging import MAX_ID
 from .permissions import require_admin, require_staff
@@ -78,19 +78,29 @@ def create_customer(actor, email, name, phone=None, company=None):
     return get_customer(actor, customer.id)
 
 
-def update_customer(actor, customer_id, name=_UNSET, phone=_UNSET, company=_UNSET):
-    """Change only the given fields of a customer: name, phone, company (None clears the last two).
+def update_customer(actor, customer_id, name=_UNSET, phone=_UNSET, company=_UNSET, organization_id=_UNSET):
+    """Change only the given fields of a customer: name, phone, company (None clears the last two), organization_id
+    (None takes them out of theirs; their tickets move with them).
 
     :raises NotFound: for staff accounts and unknown ids.
+    :raises ValidationError: for an organization that does not exist.
     """
     current = get_customer(actor, customer_id)
-    customers.update_customer(
-        actor,
-        current.id,
-        current.name if name is _UNSET else name,
-        phone=current.phone if phone is _UNSET else phone,
-        company=current.company if company is _UNSET else company,
-    )
+    if organization_id is not _UNSET and organization_id is not None:
+        try:
+            organizations.get_organization(actor, organization_id)
+        except NotFound:
+            raise ValidationError({"organization_id": "There is no such organization."})
+    with write():
+        customers.update_customer(
+            actor,
+            current.id,
+            current.name if name is _UNSET else name,
+            phone=current.phone if phone is _UNSET else phone,
+            company=current.company if company is _UNSET else company,
+        )
+        if organization_id is not _UNSET:
+            organizations.set_organization(actor, current.id, organization_id)
     return get_customer(actor, current.id)
 
 

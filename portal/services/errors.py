@@ -56,3 +56,14 @@ class ValidationError(ServiceError):
         # errors: {field name: message}
         self.errors = dict(errors)
         super().__init__(message or "; ".join(f"{k}: {v}" for k, v in self.errors.items()))
+
+
+class TooManyAttempts(ServiceError):
+    """Too many attempts in a short time; wait a little and try again."""
+
+    code = "TOO_MANY_REQUESTS"
+    status = 429
+
+    def __init__(self, retry_after, message=None):
+        self.retry_after = max(1, int(retry_after))  # seconds
+        super().__init__(message or f"Too many attempts. Try again in {self.retry_after} s.")

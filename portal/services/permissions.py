@@ -1,4 +1,5 @@
 """Who may see and do what. Every service function asks here before it works."""
+from ..models import Organization, User
 from .errors import NotFound, PermissionDenied
 
 
@@ -42,7 +43,23 @@ def require_user(actor):
         raise PermissionDenied("Sign in to do that.")
 
 
+def shared_organization_id(actor):
+    """The organization whose tickets the actor sees besides their own: theirs, when it shares tickets and the actor
+    is a verified customer; else None. Read from the database each time, so turning sharing off hides at once."""
+    if actor is None or is_staff(actor) or isinstance(actor, KeyHolder) or not getattr(actor, "id", None):
+        return None
+    row = (Organization.select(Organization.id)
+           .join(User, on=(User.organization == Organization.id))
+           .where(User.id == actor.id, User.role == "customer", User.email_verified == True,  # noqa: E712
+                  User.is_active == True, Organization.shared_tickets == True)  # noqa: E712
+           .tuples()
+           .first())
+    return row[0] if row else None
+
+
 def can_see_ticket(actor, ticket):
+    """The one rule: staff see every live ticket (admins the trash too), a key holder their one ticket, a customer
+    their own and, with a sharing organization, every ticket of it."""
     if actor is None:
         return False
     if ticket.deleted_at is not None:
@@ -52,7 +69,7 @@ def can_see_ticket(actor, ticket):
     if isinstance(actor, KeyHolder):
         return ticket.id == actor.ticket_id
     if ticket.customer_id != actor.id:
-        return False
+        return ticket.organization_id is not None and ticket.organization_id == shared_organization_id(actor)
     # A ticket opened through the contact form joins an account only once its address is verified.
     return ticket.access_key_hash is None or actor.email_verified
 

@@ -74,6 +74,7 @@ def filter_from_args(actor, args):
         assignee=args.get("assignee"),
         categories=args.getlist("category"),
         tags=args.getlist("tag"),
+        organization=args.get("organization"),
         search=args.get("q", ""),
         sort=args.get("sort"),
         direction=args.get("dir"),
@@ -106,7 +107,7 @@ def sort_of(flt):
 
 
 def queue_filter(actor, view=None, statuses=None, priorities=None, assignee=None, categories=None, tags=None,
-                 search="", sort=None, direction=None):
+                 search="", sort=None, direction=None, organization=None):
     """The view's filter with the agent's own choices laid over it: a field the agent set replaces the view's.
 
     Without a sort or direction, the view's own applies (due time first for the service-level views, else the
@@ -131,6 +132,11 @@ def queue_filter(actor, view=None, statuses=None, priorities=None, assignee=None
         overrides["categories"] = list(categories)
     if tags:
         overrides["tags"] = list(tags)
+    if organization:
+        try:
+            overrides["organization_id"] = int(organization)
+        except (TypeError, ValueError):
+            raise ValidationError({"organization": "Choose an organization from its page."})
     return key, replace(flt, **overrides)
 
 

@@ -11,7 +11,7 @@ from ..db import write
 from ..models import RATING_SCORES, Rating, Ticket, utcnow
 from . import signals
 from .errors import Conflict, NotFound, PermissionDenied, ValidationError
-from .permissions import check_ticket, is_staff
+from .permissions import KeyHolder, check_ticket, is_staff
 
 MAX_COMMENT = 2000
 _SALT = "rating-link"
@@ -69,7 +69,8 @@ def rate(actor, ticket_id, score, comment=None):
     with write():
         ticket = Ticket.get_or_none(Ticket.id == ticket_id)
         check_ticket(actor, ticket)
-        if is_staff(actor):
+        # Other members of a sharing organization read and answer the ticket, but the answer is its customer's.
+        if is_staff(actor) or (not isinstance(actor, KeyHolder) and actor.id != ticket.customer_id):
             raise PermissionDenied("Only the ticket's customer can rate it.")
         rating, created, changed = _save(ticket, score, comment)
     if changed:

@@ -17,6 +17,7 @@ from ..models import (
     Category,
     FieldChange,
     Message,
+    Organization,
     Rating,
     Tag,
     Ticket,
@@ -25,11 +26,13 @@ from ..models import (
     User,
     utcnow,
 )
-from . import attachments, rich_text, signals, sla
+from . import attachments, intake_fields, rich_text, signals, sla
 from .accounts import check_contact_fields, check_length, normalize_email
 from .errors import Conflict, NewerMessages, NotFound, ServiceError, ValidationError
 from .paging import Page, decode_cursor, encode_cursor
-from .permissions import KeyHolder, check_ticket, is_admin, is_staff, require_staff, require_user
+from .permissions import (
+    KeyHolder, check_ticket, is_admin, is_staff, require_staff, require_user, shared_organization_id,
+)
 
 MAX_BODY = 50_000
 Assignee = User.alias("assignee")
@@ -168,6 +171,7 @@ def create_ticket(
     attachment_ids=None,
     submission_key=None,
     with_access_key=False,
+    fields=None,
 ):
     """A new open ticket whose description is its first public message.
 
@@ -180,6 +184,10 @@ def create_ticket(
     subject = check_length(errors, "subject", _one_line(subject), 2, 250, "a subject")
     description = _check_body(errors, description, "description", "a description")
     category_row = _category_for(category, errors)
+    # Channels that ask the category's questions pass `fields` (even {}); mail and the phone form ask none.
+    answers = {}
+    if fields is not None and "category" not in errors:
+        answers = intake_fields.check(errors, category_row, fields, actor)
     priority = priority or "normal"
     if priority not in PRIORITIES:
         errors["priority"] = f"Choose one of: {', '.join(PRIORITIES)}."
@@ -227,6 +235,8 @@ def create_ticket(
             message_count=1,
             submission_key=_digest(f"{actor.id}:{submission_key}") if submission_key else None,
             access_key_hash=_digest(key) if key else None,
+            organization=customer.organization_id,
+            field_values=intake_fields.dump(answers),
         )
         message = _add_message(ticket, "reply", actor, description, at=now)
         if actor.id == customer.id:
@@ -245,7 +255,7 @@ def create_ticket(
 
 
 def submit_contact(name, email, subject, body, category=None, company=None, phone=None, submission_key=None,
-                   attachment_ids=None, uploader=None, files=None):
+                   attachment_ids=None, uploader=None, files=None, fields=None):
     """The public contact form: a ticket for this address and the secret key to its page (shown once).
 
     `files` (uploads from the form) are checked with the other fields and recorded in the ticket's transaction,
@@ -259,6 +269,9 @@ def submit_contact(name, email, subject, body, category=None, company=None, phon
     subject = check_length(errors, "subject", _one_line(subject), 2, 250, "a subject")
     body = _check_body(errors, body, "body", "your message")
     category_row = _category_for(category, errors)
+    answers = {}
+    if fields is not None and "category" not in errors:
+        answers = intake_fields.check(errors, category_row, fields, None)  # a guest answers what customers see
     stored = []
     if files:
         try:
@@ -273,7 +286,7 @@ def submit_contact(name, email, subject, body, category=None, company=None, phon
     try:
         ticket, key = _open_contact_ticket(
             name, email, subject, body, category_row, company, phone, submission_key, attachment_ids, uploader,
-            stored, key,
+            stored, key, answers,
         )
     finally:
         # Rows now hold what was recorded; whatever a failed or repeated submission left behind goes.
@@ -284,7 +297,7 @@ def submit_contact(name, email, subject, body, category=None, company=None, phon
 
 
 def _open_contact_ticket(name, email, subject, body, category_row, company, phone, submission_key, attachment_ids,
-                         uploader, stored, key):
+                         uploader, stored, key, answers=None):
     with write():
         if submission_key:
             existing = Ticket.get_or_none(Ticket.submission_key == _digest(f"contact:{submission_key}"))
@@ -293,14 +306,7 @@ def _open_contact_ticket(name, email, subject, body, category_row, company, phon
         customer = User.get_or_none(User.email == email)
         if customer is None:
             customer = User.create(email=email, name=name, phone=phone, company=company)
-        else:
-            changed = False
-            if phone and not customer.phone:
-                customer.phone, changed = phone, True
-            if company and not customer.company:
-                customer.company, changed = company, True
-            if changed:
-                customer.save()
+        # An existing account is left exactly as it is: whoever fills in the form may not be its owner.
         now = utcnow()
         ticket = Ticket.create(
             subject=subject,
@@ -314,6 +320,8 @@ def _open_contact_ticket(name, email, subject, body, category_row, company, phon
             message_count=1,
             access_key_hash=_digest(key),
             submission_key=_digest(f"contact:{submission_key}") if submission_key else None,
+            organization=customer.organization_id,
+            field_values=intake_fields.dump(answers),
         )
         sla.start(ticket, now)
         ticket.save()
@@ -385,6 +393,8 @@ class TicketFilter:
     categories: list = field(default_factory=list)  # slugs
     assignee: object = None  # "me", "none", or a user id
     customer_id: int | None = None
+    organization_id: int | None = None  # agents: any organization; customers: what they may see of it
+    mine: bool = False  # customers: only their own tickets, not their organization's
     tags: list = field(default_factory=list)  # names, all of
     search: str = ""
     sla: str = ""  # breached, due_soon or overdue (see services/sla.py)
@@ -412,9 +422,12 @@ def _visible_tickets(actor, flt):
     else:
         query = query.where(Ticket.deleted_at.is_null())
     if not is_staff(actor):
-        query = query.where(Ticket.customer == actor.id)
+        own = Ticket.customer == actor.id
         if not actor.email_verified:
-            query = query.where(Ticket.access_key_hash.is_null())
+            own = own & Ticket.access_key_hash.is_null()
+        # The same rule as permissions.can_see_ticket: their own, and their sharing organization's.
+        shared = None if flt.mine else shared_organization_id(actor)
+        query = query.where(own | (Ticket.organization == shared) if shared else own)
     return query
 
 
@@ -442,6 +455,8 @@ def _apply_filters(query, actor, flt):
         query = query.where(
             Ticket.category.in_(Category.select(Category.id).where(Category.slug.in_(flt.categories)))
         )
+    if flt.organization_id:
+        query = query.where(Ticket.organization == flt.organization_id)
     if is_staff(actor):
         if flt.assignee == "me":
             query = query.where(Ticket.assignee == actor.id)
@@ -466,9 +481,14 @@ def _apply_filters(query, actor, flt):
             )
     if flt.search and flt.search.strip():
         # A customer's search, or an agent's within one customer, is narrowed inside the index itself.
-        customer_id = flt.customer_id if is_staff(actor) else actor.id
+        if is_staff(actor):
+            customer_id = flt.customer_id
+            organization_id = None if customer_id else flt.organization_id
+        else:
+            customer_id = actor.id
+            organization_id = None if flt.mine else shared_organization_id(actor)
         expression = search.ticket_matches(Ticket, Message, flt.search, include_notes=is_staff(actor),
-                                           customer_id=customer_id)
+                                           customer_id=customer_id, organization_id=organization_id)
         if expression is not None:
             query = query.where(expression)
     return query
@@ -529,11 +549,13 @@ def list_tickets(actor, flt=None, cursor=None, limit=25):
     ordering.append(Ticket.id.desc() if descending else Ticket.id.asc())
 
     rows = (
-        query.select(Ticket, Customer, Assignee, Category, Rating)
+        query.select(Ticket, Customer, Assignee, Category, Rating, Organization)
         .join_from(Ticket, Customer, on=(Ticket.customer == Customer.id), attr="customer")
         .join_from(Ticket, Assignee, JOIN.LEFT_OUTER, on=(Ticket.assignee == Assignee.id), attr="assignee")
         .join_from(Ticket, Category, JOIN.LEFT_OUTER, on=(Ticket.category == Category.id), attr="category")
         .join_from(Ticket, Rating, JOIN.LEFT_OUTER, on=(Rating.ticket == Ticket.id), attr="rating_row")
+        .join_from(Ticket, Organization, JOIN.LEFT_OUTER, on=(Ticket.organization == Organization.id),
+                   attr="organization")
         .order_by(*ordering)
         .limit(limit + 1)
     )
@@ -545,6 +567,7 @@ def list_tickets(actor, flt=None, cursor=None, limit=25):
         next_cursor = encode_cursor([flt.order_by, _cursor_value(last, flt.order_by), last.id])
     attach_tags(items)
     _hide_service_level(actor, items)
+    intake_fields.attach_values(actor, items)
     return Page(items=items, total=total, next_cursor=next_cursor, limit=limit)
 
 
@@ -607,6 +630,7 @@ def get_ticket(actor, ticket_id):
     ticket = load_ticket(ticket_id)
     check_ticket(actor, ticket)
     _hide_service_level(actor, [ticket])
+    intake_fields.attach_values(actor, [ticket])
     return ticket
 
 
@@ -614,11 +638,13 @@ def load_ticket(ticket_id):
     """One ticket with its customer, assignee, category, rating, tags and CC addresses, or None; no access check
     (get_ticket is the one for people; the desk's own subscribers use this)."""
     ticket = (
-        Ticket.select(Ticket, Customer, Assignee, Category, Rating)
+        Ticket.select(Ticket, Customer, Assignee, Category, Rating, Organization)
         .join_from(Ticket, Customer, on=(Ticket.customer == Customer.id), attr="customer")
         .join_from(Ticket, Assignee, JOIN.LEFT_OUTER, on=(Ticket.assignee == Assignee.id), attr="assignee")
         .join_from(Ticket, Category, JOIN.LEFT_OUTER, on=(Ticket.category == Category.id), attr="category")
         .join_from(Ticket, Rating, JOIN.LEFT_OUTER, on=(Rating.ticket == Ticket.id), attr="rating_row")
+        .join_from(Ticket, Organization, JOIN.LEFT_OUTER, on=(Ticket.organization == Organization.id),
+                   attr="organization")
         .where(Ticket.id == ticket_id)
         .first()
     )
@@ -646,8 +672,10 @@ def thread(actor, ticket):
 
 
 def mark_read(actor, ticket):
-    """Remember that the customer has seen the thread up to now (agents reading change nothing)."""
+    """Remember that the customer has seen the thread up to now (agents and other members reading change nothing)."""
     if is_staff(actor) or actor is None:
+        return
+    if not isinstance(actor, KeyHolder) and actor.id != ticket.customer_id:
         return
     now = utcnow()
     with write():
@@ -732,7 +760,8 @@ def reply(actor, ticket_id, body, internal=False, status=None, attachment_ids=No
                     _set_status(ticket, status, actor, now)
             else:
                 ticket.last_customer_message_at = now
-                ticket.customer_last_read_at = now
+                if author.id == ticket.customer_id or isinstance(actor, KeyHolder):
+                    ticket.customer_last_read_at = now
                 if ticket.status in ("waiting", "resolved", "closed"):
                     _set_status(ticket, "open", author, now)
         ticket.updated_at = now
@@ -815,7 +844,7 @@ def _replace_tags(ticket, names):
     return old_names, sorted(t.name for t in tags)
 
 
-EDITABLE_FIELDS = ("status", "priority", "category", "assignee_id", "tags", "subject", "locked", "cc")
+EDITABLE_FIELDS = ("status", "priority", "category", "assignee_id", "tags", "subject", "locked", "cc", "fields")
 MAX_CC = 20
 
 
@@ -861,7 +890,8 @@ def update_ticket(actor, ticket_id, **changes):
     """Agents change ticket fields; each real change writes a history entry and an event line.
 
     Accepts status, priority, category (slug or None), assignee_id (id or None), tags (names), subject, locked,
-    cc (addresses that receive the public replies).
+    cc (addresses that receive the public replies), fields (answers to the category's questions, {key: value}:
+    the keys sent change, an empty value clears one).
     Locking a ticket also closes it.
 
     :raises NotFound: when the ticket does not exist.
@@ -902,6 +932,9 @@ def _apply_changes(ticket, actor, changes, now):
         changes["subject"] = check_length(errors, "subject", _one_line(changes["subject"]), 2, 250, "a subject")
     if "cc" in changes:
         changes["cc"] = check_cc(changes["cc"], errors)
+    if "fields" in changes:
+        asked = category if "category" in changes else ticket.category
+        changes["fields"] = intake_fields.changes_for(errors, ticket, asked, changes["fields"], actor)
     if errors:
         raise ValidationError(errors)
 
@@ -942,6 +975,8 @@ def _apply_changes(ticket, actor, changes, now):
         if old_cc != new_cc:
             _record(ticket, actor, "cc", ", ".join(old_cc), ", ".join(new_cc), now)
             changed = True
+    if "fields" in changes:
+        changed = intake_fields.record_changes(ticket, actor, changes["fields"], now, _record) or changed
     if "status" in changes and changes["status"] != ticket.status:
         _set_status(ticket, changes["status"], actor, now)
         changed = True

@@ -141,5 +141,13 @@ def test_queue_works_on_a_phone(live_server, browser, desk):
         page.click("text=Printer is on fire")
         expect(page.locator("#ticket-head h1")).to_have_text("Printer is on fire")
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        # Every link of the top bar and every section tab is on screen, none cut off at the edge of a scroller.
+        for path in ("/agent", page.url):
+            page.goto(path if path.startswith("http") else live_server + path)
+            cut_off = page.evaluate("""() => [...document.querySelectorAll('.nav a, .staff-tabs a')]
+                .filter(a => { const r = a.getBoundingClientRect(); return r.left < 0 || r.right > 390 || r.width === 0; })
+                .map(a => a.textContent.trim())""")
+            assert cut_off == [], cut_off
+            expect(page.locator(".nav a", has_text="API tokens")).to_be_visible()
     finally:
         context.close()
