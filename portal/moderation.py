@@ -16,7 +16,7 @@ bp = Blueprint("moderation", __name__, url_prefix="/admin/suspended")
 
 class BlockedDomainsForm(FlaskForm):
     domains = TextAreaField(
-        "Blocked domains",
+        "Domains",
         description="One per line. Submissions from these domains, or linking to them (subdomains included), are held.",
         render_kw={"rows": 5, "spellcheck": "false", "autocomplete": "off"},
     )

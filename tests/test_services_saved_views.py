@@ -188,3 +188,22 @@ def test_renaming_and_refiltering(agent):
     assert refiltered.name == "New name" and refiltered.filters == {"status": "waiting"}
     with pytest.raises(ValidationError):
         saved_views.update_view(agent, view.id, filters={"nonsense": 1})
+
+
+def test_a_view_keeps_the_organization_it_was_saved_from(agent, admin, customer):
+    from portal.services import organizations
+
+    acme = organizations.create_organization(admin, "Acme", domains="acme.example")
+    member = make_user("customer", email="mo@acme.example")
+    organizations.set_organization(agent, member.id, acme.id)
+    theirs = file(member, "Acme printer")
+    file(customer, "Someone else's printer")
+
+    view = saved_views.create_from_queue(agent, "Acme", MultiDict([("view", "open"), ("organization", str(acme.id))]))
+    filters = view.filters
+    assert filters["organization_id"] == acme.id and view.count == 1
+    assert [t.id for t in tickets.list_tickets(agent, saved_views.to_filter(filters)).items] == [theirs.id]
+    assert saved_views.to_queue_args(filters).get("organization") == str(acme.id)
+    with pytest.raises(ValidationError) as error:
+        saved_views.clean_filters({"organization_id": 987654})
+    assert "filters.organization_id" in error.value.errors

@@ -788,6 +788,7 @@ class SavedViewFilters(Input):
     category: str = Field(None, max_length=500, description="Comma-separated existing category slugs, any of.")
     assignee_id: Literal["me"] | Id = Field(None, description="An agent's id, or `me` (the view's owner).")
     unassigned: bool = Field(None, description="true: only tickets nobody is assigned to.")
+    organization_id: Id = Field(None, description="Only the tickets of this organization.")
     tags: str = Field(None, max_length=500, description="Comma-separated tag names, all of.")
     search: str = Field(None, max_length=200, description="Words in the subject or the messages.")
     sla: Literal["breached", "due_soon", "overdue"] = Field(

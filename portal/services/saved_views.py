@@ -12,15 +12,15 @@ from peewee import fn
 from werkzeug.datastructures import MultiDict
 
 from ..db import write
-from ..models import PRIORITIES, STATUSES, Category, SavedView, User
+from ..models import PRIORITIES, STATUSES, Category, Organization, SavedView, User
 from . import queue, tickets
 from .errors import NotFound, ValidationError
 from .permissions import require_staff
 
 NAME_MAX = 80
 MAX_VIEWS = 30
-FILTER_KEYS = ("status", "priority", "category", "assignee_id", "unassigned", "tags", "search", "sla", "order_by",
-               "order_dir")
+FILTER_KEYS = ("status", "priority", "category", "assignee_id", "unassigned", "organization_id", "tags", "search", "sla",
+               "order_by", "order_dir")
 ORDER_BY = ("updated_at", "created_at", "priority", "due_at")
 # overdue is what the queue's own Overdue view shows: a promised time has passed and is still pending.
 SLA_KINDS = ("breached", "due_soon", "overdue")
@@ -127,6 +127,18 @@ def clean_filters(raw, check=True):
         else:
             out["unassigned"] = True
 
+    organization_id = raw.get("organization_id")
+    if organization_id not in (None, ""):
+        try:
+            organization_id = int(organization_id)
+        except (TypeError, ValueError):
+            organization_id = 0
+        if isinstance(raw.get("organization_id"), bool) or organization_id < 1 or (
+                check and not Organization.select().where(Organization.id == organization_id).exists()):
+            errors["filters.organization_id"] = "Give an organization's id."
+        else:
+            out["organization_id"] = organization_id
+
     tags = _items(raw.get("tags"), "filters.tags", errors)
     if any(len(t) > TAG_MAX for t in tags):
         errors["filters.tags"] = f"A tag can be at most {TAG_MAX} characters."
@@ -179,6 +191,7 @@ def to_filter(filters):
         priorities=_split(filters.get("priority")),
         categories=_split(filters.get("category")),
         assignee="none" if filters.get("unassigned") else filters.get("assignee_id"),
+        organization_id=filters.get("organization_id"),
         tags=_split(filters.get("tags")),
         search=filters.get("search", ""),
         sla=filters.get("sla", ""),
@@ -198,6 +211,7 @@ def from_filter(flt, check=False):
         "sla": flt.sla or "",
         "order_by": flt.order_by,
         "order_dir": flt.order_dir,
+        "organization_id": flt.organization_id,
     }
     if flt.assignee == "none":
         raw["unassigned"] = True
@@ -237,6 +251,8 @@ def to_queue_args(filters):
         args.add("assignee", str(filters["assignee_id"]))
     for slug in _split(filters.get("category")):
         args.add("category", slug)
+    if filters.get("organization_id"):
+        args.add("organization", str(filters["organization_id"]))
     for tag in _split(filters.get("tags")):
         args.add("tag", tag)
     if filters.get("search"):
