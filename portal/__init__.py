@@ -53,43 +53,44 @@ def create_app(test_config=None):
 
     login_manager.user_loader(accounts.load_user)
 
-    from . import auth, customer, public
+    from .web import auth, customer, public
 
     app.register_blueprint(public.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(customer.bp)
 
-    from . import admin, agent, reports
+    from .web import admin, agent, reports
 
     app.register_blueprint(agent.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(reports.bp)
 
-    from . import macros as macro_views
+    from .web import macros as macro_views
 
     app.register_blueprint(macro_views.bp)
 
-    from . import category_fields
+    from .web import category_fields
 
     app.register_blueprint(category_fields.bp)
     app.register_blueprint(category_fields.staff_bp)
 
-    from . import organizations as organization_views
+    from .web import organizations as organization_views
 
     app.register_blueprint(organization_views.bp)
 
-    from . import moderation, privacy
+    from .web import moderation, privacy
 
     app.register_blueprint(privacy.bp)
     app.register_blueprint(moderation.bp)
 
-    from . import attachments as attachment_views, help as help_views, help_editor
+    from .web import attachments as attachment_views, help as help_views, help_editor
 
     app.register_blueprint(help_views.bp)
     app.register_blueprint(help_editor.bp)
     app.register_blueprint(attachment_views.bp)
 
-    from . import account, api, apidocs, assistant
+    from .web import account, apidocs, assistant
+    from . import api
 
     assistant.init_app(app)
 

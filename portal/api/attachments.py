@@ -1,7 +1,7 @@
 """Uploads: send a file first, then name its id in a new ticket or message."""
 from flask import url_for
 
-from .. import attachments as attachment_views
+from ..web import attachments as attachment_views
 from ..services import attachments
 from . import schemas as s
 from . import serializers as out

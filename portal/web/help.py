@@ -2,9 +2,9 @@
 from flask import Blueprint, redirect, request, url_for
 from flask_login import current_user
 
-from .extensions import limiter
-from .htmx import render
-from .services import help_center
+from ..extensions import limiter
+from ..htmx import render
+from ..services import help_center
 
 bp = Blueprint("help", __name__, url_prefix="/help")
 

@@ -8,14 +8,14 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 
-from .extensions import login_manager
-from .forms import ActionForm, show_errors
-from .htmx import is_htmx, redirect_to, render
-from .models import PRIORITIES, STATUSES
-from .services import macros, tickets
-from .services.errors import NotFound, ValidationError
-from .services.permissions import require_staff
-from .templating import status_label
+from ..extensions import login_manager
+from ..forms import ActionForm, show_errors
+from ..htmx import is_htmx, redirect_to, render
+from ..models import PRIORITIES, STATUSES
+from ..services import macros, tickets
+from ..services.errors import NotFound, ValidationError
+from ..services.permissions import require_staff
+from ..templating import status_label
 
 bp = Blueprint("macros", __name__, url_prefix="/agent")
 

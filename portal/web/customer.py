@@ -4,15 +4,15 @@ from flask_login import current_user, login_required
 from wtforms import BooleanField
 
 from .category_fields import Questions
-from .extensions import limiter
-from .forms import (
+from ..extensions import limiter
+from ..forms import (
     ActionForm, RatingForm, ReplyForm, TicketForm, category_choices, discard_uploads, show_errors, submit_rating,
     upload_attachments,
 )
-from .htmx import redirect_to, render
-from .models import STATUSES
-from .services import assistant, help_center, merge, organizations, ratings, tickets
-from .services.errors import Conflict, ValidationError
+from ..htmx import redirect_to, render
+from ..models import STATUSES
+from ..services import assistant, help_center, merge, organizations, ratings, tickets
+from ..services.errors import Conflict, ValidationError
 
 bp = Blueprint("customer", __name__, url_prefix="/tickets")
 

@@ -12,15 +12,15 @@ from wtforms import EmailField, PasswordField, SelectField, SelectMultipleField,
 from wtforms.fields.choices import SelectChoice
 
 from .auth import safe_next
-from .extensions import login_manager
-from .forms import ActionForm, show_errors
-from .htmx import is_htmx, redirect_to, render
-from .models import INBOUND_OUTCOMES, PRIORITIES, ROLES, WEBHOOK_EVENTS
-from .services import admin, business_hours, failures, inbound, mail, privacy, sla_policies, tickets
-from .services import webhooks as webhook_service
-from .services.webhooks import DELIVERY_STATUSES
-from .services.errors import Conflict, ValidationError
-from .services.permissions import require_admin
+from ..extensions import login_manager
+from ..forms import ActionForm, show_errors
+from ..htmx import is_htmx, redirect_to, render
+from ..models import INBOUND_OUTCOMES, PRIORITIES, ROLES, WEBHOOK_EVENTS
+from ..services import admin, business_hours, failures, inbound, mail, privacy, sla_policies, tickets
+from ..services import webhooks as webhook_service
+from ..services.webhooks import DELIVERY_STATUSES
+from ..services.errors import Conflict, ValidationError
+from ..services.permissions import require_admin
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 

@@ -5,12 +5,12 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, RadioField, StringField
 from wtforms.fields.choices import SelectChoice
 
-from .extensions import limiter
-from .models import THEMES
-from .forms import ActionForm, show_errors
-from .htmx import redirect_to, render
-from .services import accounts
-from .services.errors import ValidationError
+from ..extensions import limiter
+from ..models import THEMES
+from ..forms import ActionForm, show_errors
+from ..htmx import redirect_to, render
+from ..services import accounts
+from ..services.errors import ValidationError
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 

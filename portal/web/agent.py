@@ -10,20 +10,20 @@ from werkzeug.datastructures import MultiDict
 from wtforms import BooleanField, EmailField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 
-from .extensions import limiter, login_manager
-from .forms import ActionForm, category_choices, show_errors
-from .htmx import is_htmx, redirect_to, render
-from .models import PRIORITIES, STATUSES
-from .services import attachments, customers, organizations, presence, queue, tickets
-from .services import saved_views
-from .services import merge
-from .services import macros
+from ..extensions import limiter, login_manager
+from ..forms import ActionForm, category_choices, show_errors
+from ..htmx import is_htmx, redirect_to, render
+from ..models import PRIORITIES, STATUSES
+from ..services import attachments, customers, organizations, presence, queue, tickets
+from ..services import saved_views
+from ..services import merge
+from ..services import macros
 from .macros import workspace_picker
 from .category_fields import Answers
-from .services.attachments import PayloadTooLarge
-from .services.errors import Conflict, NewerMessages, ValidationError
-from .services.permissions import require_staff
-from .templating import status_label
+from ..services.attachments import PayloadTooLarge
+from ..services.errors import Conflict, NewerMessages, ValidationError
+from ..services.permissions import require_staff
+from ..templating import status_label
 
 bp = Blueprint("agent", __name__, url_prefix="/agent")
 

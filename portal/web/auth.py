@@ -4,12 +4,12 @@ from urllib.parse import urlsplit
 from flask import Blueprint, current_app, flash, redirect, request, url_for
 from flask_login import current_user, login_required, login_url, login_user, logout_user
 
-from .extensions import limiter, login_manager
-from . import emails
-from .forms import ActionForm, ForgotPasswordForm, LoginForm, RegisterForm, ResetPasswordForm, show_errors
-from .htmx import current_page_path, render, sign_in_first
-from .services import accounts
-from .services.errors import AuthenticationFailed, TooManyAttempts, ValidationError
+from ..extensions import limiter, login_manager
+from .. import emails
+from ..forms import ActionForm, ForgotPasswordForm, LoginForm, RegisterForm, ResetPasswordForm, show_errors
+from ..htmx import current_page_path, render, sign_in_first
+from ..services import accounts
+from ..services.errors import AuthenticationFailed, TooManyAttempts, ValidationError
 
 bp = Blueprint("auth", __name__)
 

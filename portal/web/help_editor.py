@@ -3,12 +3,12 @@ from flask import Blueprint, flash, request, url_for
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
-from .forms import ActionForm, ArticleForm, CollectionForm, show_errors
-from .htmx import redirect_to, render
-from .models import ARTICLE_STATUSES
-from .services import help_center
-from .services.errors import ValidationError
-from .services.permissions import require_staff
+from ..forms import ActionForm, ArticleForm, CollectionForm, show_errors
+from ..htmx import redirect_to, render
+from ..models import ARTICLE_STATUSES
+from ..services import help_center
+from ..services.errors import ValidationError
+from ..services.permissions import require_staff
 
 bp = Blueprint("help_editor", __name__, url_prefix="/agent/help")
 

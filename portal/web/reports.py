@@ -6,13 +6,13 @@ from datetime import timedelta
 from flask import Blueprint, make_response, request
 from flask_login import current_user
 
-from .extensions import login_manager
-from .htmx import render
-from .models import utcnow
-from .services import reports
-from .services.errors import ValidationError
-from .services.permissions import require_staff
-from .templating import status_label
+from ..extensions import login_manager
+from ..htmx import render
+from ..models import utcnow
+from ..services import reports
+from ..services.errors import ValidationError
+from ..services.permissions import require_staff
+from ..templating import status_label
 
 bp = Blueprint("reports", __name__, url_prefix="/agent/reports")
 

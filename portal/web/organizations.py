@@ -5,12 +5,12 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField, TextAreaField
 
-from .extensions import login_manager
-from .forms import ActionForm, show_errors
-from .htmx import redirect_to, render
-from .services import customers, organizations, tickets
-from .services.errors import ValidationError
-from .services.permissions import require_admin, require_staff
+from ..extensions import login_manager
+from ..forms import ActionForm, show_errors
+from ..htmx import redirect_to, render
+from ..services import customers, organizations, tickets
+from ..services.errors import ValidationError
+from ..services.permissions import require_admin, require_staff
 
 bp = Blueprint("organizations", __name__, url_prefix="/agent")
 

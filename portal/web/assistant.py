@@ -7,14 +7,14 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 
-from . import jobs
-from .extensions import limiter, login_manager
-from .forms import ActionForm, show_errors
-from .htmx import is_htmx, redirect_to, render
-from .services import assistant, failures, signals, tickets
-from .services.assistant import AssistantUnavailable
-from .services.errors import Conflict, ValidationError
-from .services.permissions import require_admin, require_staff
+from .. import jobs
+from ..extensions import limiter, login_manager
+from ..forms import ActionForm, show_errors
+from ..htmx import is_htmx, redirect_to, render
+from ..services import assistant, failures, signals, tickets
+from ..services.assistant import AssistantUnavailable
+from ..services.errors import Conflict, ValidationError
+from ..services.permissions import require_admin, require_staff
 
 bp = Blueprint("assistant", __name__)
 log = logging.getLogger(__name__)

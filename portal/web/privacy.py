@@ -2,12 +2,12 @@
 from flask import Blueprint, flash, request, send_file, url_for
 from flask_login import current_user
 
-from .extensions import login_manager
-from .forms import ActionForm
-from .htmx import redirect_to, render
-from .services import privacy
-from .services.errors import Conflict
-from .services.permissions import require_admin
+from ..extensions import login_manager
+from ..forms import ActionForm
+from ..htmx import redirect_to, render
+from ..services import privacy
+from ..services.errors import Conflict
+from ..services.permissions import require_admin
 
 bp = Blueprint("privacy", __name__, url_prefix="/admin/privacy")
 

@@ -4,12 +4,12 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 
-from .extensions import login_manager
-from .forms import ActionForm, show_errors
-from .htmx import redirect_to, render
-from .services import spam
-from .services.errors import NotFound, ValidationError
-from .services.permissions import require_admin
+from ..extensions import login_manager
+from ..forms import ActionForm, show_errors
+from ..htmx import redirect_to, render
+from ..services import spam
+from ..services.errors import NotFound, ValidationError
+from ..services.permissions import require_admin
 
 bp = Blueprint("moderation", __name__, url_prefix="/admin/suspended")
 

@@ -1,9 +1,9 @@
 """The API's documentation: the OpenAPI document for programs, and a page that renders it for people."""
 from flask import Blueprint, current_app, jsonify, url_for
 
-from .api.errors import EXPLANATIONS, KINDS
-from .api.openapi import document
-from .htmx import render
+from ..api.errors import EXPLANATIONS, KINDS
+from ..api.openapi import document
+from ..htmx import render
 
 bp = Blueprint("api_docs", __name__)
 

@@ -3,14 +3,14 @@ from flask import Blueprint, abort, current_app, flash, redirect, request, sessi
 from flask_login import current_user
 
 from .category_fields import Questions
-from .extensions import contact_accepted, contact_address_key, limiter
-from .forms import (
+from ..extensions import contact_accepted, contact_address_key, limiter
+from ..forms import (
     ContactForm, RatingForm, ReplyForm, ResendLinksForm, category_choices, discard_uploads, note_files_dropped,
     show_errors, submit_rating, upload_attachments,
 )
-from .htmx import redirect_to, render
-from .services import help_center, merge, ratings, spam, tickets
-from .services.errors import Conflict, ServiceError, ValidationError
+from ..htmx import redirect_to, render
+from ..services import help_center, merge, ratings, spam, tickets
+from ..services.errors import Conflict, ServiceError, ValidationError
 
 bp = Blueprint("public", __name__)
 

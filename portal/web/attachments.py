@@ -5,8 +5,8 @@ import unicodedata
 from flask import Blueprint, abort, current_app, request, send_file, url_for
 from flask_login import current_user
 
-from .extensions import limiter
-from .services import attachments, tickets
+from ..extensions import limiter
+from ..services import attachments, tickets
 
 bp = Blueprint("attachments", __name__)
 

@@ -3,13 +3,13 @@ category's questions, and the agents' answers form in the ticket workspace."""
 from flask import Blueprint, flash, redirect, request, url_for
 from flask_login import current_user
 
-from .extensions import login_manager
-from .forms import ActionForm
-from .htmx import is_htmx, redirect_to, render
-from .models import FIELD_TYPES
-from .services import intake_fields
-from .services.errors import ValidationError
-from .services.permissions import require_staff
+from ..extensions import login_manager
+from ..forms import ActionForm
+from ..htmx import is_htmx, redirect_to, render
+from ..models import FIELD_TYPES
+from ..services import intake_fields
+from ..services.errors import ValidationError
+from ..services.permissions import require_staff
 
 bp = Blueprint("intake", __name__)  # the public partial
 staff_bp = Blueprint("category_fields", __name__)  # admins' and agents' pages
@@ -154,7 +154,7 @@ def _changed(values, stored):
 def update_answers(ticket_id):
     """Agents change a ticket's answers from the workspace side bar; each change goes in the history."""
     from . import agent  # the workspace is agent.py's; this view only translates the form
-    from .services import tickets
+    from ..services import tickets
 
     fragment = "agent/ticket/_after_answers.html"
     ticket = tickets.get_ticket(current_user, ticket_id)
