@@ -216,14 +216,10 @@ def set_organization(actor, customer_id, organization_id):
 
     :raises NotFound: for an unknown customer or organization.
     """
-    require_staff(actor)
+    from .customers import get_customer  # customers → accounts → this module: imported when called
+
     with write():
-        try:
-            customer = User.get_or_none((User.id == int(customer_id)) & (User.role == "customer"))
-        except (TypeError, ValueError):
-            customer = None
-        if customer is None:
-            raise NotFound("No such customer.")
+        customer = get_customer(actor, customer_id)
         organization = None
         if organization_id not in (None, ""):
             organization = _by_id(Organization.select(), organization_id)
