@@ -6,7 +6,7 @@ from datetime import timedelta
 import click
 
 from . import counts, notifications, search
-from .db import add_missing_columns, db, write
+from .db import add_missing_columns, db, refresh_statistics, write
 from .models import ALL_MODELS, Category, Collection, FieldChange, Message, Rating, SlaPolicy, Tag, Ticket, User, utcnow
 from .services import accounts, attachments, help_center, organizations, sla, tickets
 from .services.errors import ServiceError
@@ -343,6 +343,8 @@ def init_app(app):
     def init_db_command():
         """Create the database tables (idempotent)."""
         init_db()
+        with db.connection_context():
+            refresh_statistics()
         click.echo(f"Database ready: {app.config['DATABASE_URL'].split('://')[0]}")
 
     @app.cli.command("demo-data")
@@ -351,6 +353,8 @@ def init_app(app):
         init_db()
         with notifications.muted():
             loaded = load_demo_data()
+        with db.connection_context():
+            refresh_statistics()
         if loaded:
             click.echo("Demo data loaded: 1 admin, 3 agents, 20 customers, 200 tickets.")
         else:
@@ -424,11 +428,12 @@ def init_app(app):
 
     @app.cli.command("reindex")
     def reindex_command():
-        """Rebuild the full-text search index and the queue counts from the data."""
+        """Rebuild the full-text search index, the queue counts and the planner statistics from the data."""
         with db.connection_context():
             search.rebuild()
             counts.rebuild()
-        click.echo("Search index and queue counts rebuilt.")
+            refresh_statistics()
+        click.echo("Search index, queue counts and planner statistics rebuilt.")
 
     @app.cli.command("create-token")
     @click.argument("email")

@@ -162,6 +162,15 @@ def purge_trash():
         log.info("trash: %d ticket(s) past the retention period deleted for good", purged)
 
 
+@job(crontab(minute="41", hour="3"))
+def refresh_statistics():
+    """Refresh the query planner's statistics once a day, so its index choices follow the data as it grows."""
+    from .db import refresh_statistics as refresh
+
+    with huey.lock_task("refresh-statistics"):
+        refresh()
+
+
 @job()
 def deliver_webhook(delivery_id):
     """Make one attempt at a webhook delivery; after a failure, come back when its next try is due."""

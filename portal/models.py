@@ -239,7 +239,8 @@ class Message(BaseModel):
     created_at = DateTimeField(default=utcnow)
 
     class Meta:
-        indexes = ((("ticket", "is_public", "created_at"), False),)
+        # The second serves staff pages of long threads: the first message and the latest 50 straight from it.
+        indexes = ((("ticket", "is_public", "created_at"), False), (("ticket", "created_at", "id"), False))
 
     @property
     def internal(self):

@@ -26,6 +26,7 @@ ROUTES = {
     "agent.queue": ("GET", "/agent?view=open", None),
     "agent.bulk": ("POST", "/agent/bulk", {"ticket_ids": "{ticket}", "priority": "urgent", "queue": "view=open"}),
     "agent.show": ("GET", "/agent/tickets/{ticket}", None),
+    "agent.thread_messages": ("GET", "/agent/tickets/{ticket}/messages", None),
     "agent.reply": ("POST", "/agent/tickets/{ticket}/reply", {"kind": "reply", "body": "Hello there"}),
     "agent.update": ("POST", "/agent/tickets/{ticket}/properties",
                      {"status": "in_progress", "priority": "high", "category": "", "assignee_id": "", "tags": ""}),

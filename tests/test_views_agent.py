@@ -53,7 +53,7 @@ def test_queue_page_shows_views_filters_and_rows(client, signed_in_agent, custom
     assert row_ids(html) == [ticket.id]
 
 
-def test_filter_request_gets_only_the_table_and_counts_out_of_band(client, signed_in_agent, customer):
+def test_filter_request_gets_only_the_table(client, signed_in_agent, customer):
     file(customer, subject="Refund request", priority="urgent")
     file(customer, subject="Other thing")
     response = client.get("/agent?view=open&priority=urgent", headers=HX)
@@ -61,7 +61,8 @@ def test_filter_request_gets_only_the_table_and_counts_out_of_band(client, signe
     assert response.status_code == 200
     assert "<html" not in html and 'id="queue-filters"' not in html
     assert html.lstrip().startswith('<div id="queue-results"')
-    assert 'id="queue-views" class="qv" aria-label="Queue views" hx-swap-oob="true"' in html
+    # The counts do not change with the filters: a filter change or page link leaves the side bar as it is.
+    assert 'id="queue-views"' not in html
     assert "Refund request" in html and "Other thing" not in html
 
 

@@ -374,7 +374,9 @@ def as_text(value):
 def visible_values(actor, ticket):
     """The questions of the ticket's category the actor may see, each with its answer (or None), as (field, value)."""
     values = stored_values(ticket)
-    return [(field, values.get(field.key)) for field in fields_for(actor, ticket.category)]
+    loaded = getattr(ticket, "loaded_fields", None)  # attach_values already read them for this audience
+    fields = loaded[1] if loaded is not None and loaded[0] == is_staff(actor) else fields_for(actor, ticket.category)
+    return [(field, values.get(field.key)) for field in fields]
 
 
 def attach_values(actor, tickets):
@@ -390,6 +392,7 @@ def attach_values(actor, tickets):
             by_category.setdefault(row.category_id, []).append(row)
     for ticket in tickets:
         values = stored_values(ticket)
+        ticket.loaded_fields = (is_staff(actor), by_category.get(ticket.category_id, []))
         ticket.answer_rows = [(f, values[f.key]) for f in by_category.get(ticket.category_id, []) if f.key in values]
         ticket.shown_fields = {f.key: value for f, value in ticket.answer_rows}
     return tickets

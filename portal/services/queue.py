@@ -81,8 +81,11 @@ def filter_from_args(actor, args):
     )
 
 
-def views(actor):
-    """The side bar: every view with its live count, read from the maintained counts (portal/counts.py)."""
+def views(actor, categories=None):
+    """The side bar: every view with its live count, read from the maintained counts (portal/counts.py).
+
+    `categories`: the active categories when the caller already has them (the queue page lists them for its filters).
+    """
     require_staff(actor)
     counts = {key: 0 for key, _ in FIXED_VIEWS}
     by_category = {}
@@ -96,9 +99,25 @@ def views(actor):
             counts[status] += n
     counts["overdue"], counts["due_soon"] = sla.due_counts()
     result = [View(key, label, counts[key]) for key, label in FIXED_VIEWS]
-    for category in tickets.categories():
+    for category in tickets.categories() if categories is None else categories:
         result.append(View(CATEGORY_PREFIX + category.slug, category.name, by_category.get(category.id, 0), "category"))
     return result
+
+
+def view_named(actor, key):
+    """The view `key` names, without counting (what an htmx refresh of the table shows as its caption).
+
+    :raises NotFound: for a view that does not exist.
+    """
+    require_staff(actor)
+    label = dict(FIXED_VIEWS).get(key)
+    if label is not None:
+        return View(key, label)
+    if key.startswith(CATEGORY_PREFIX):
+        category = Category.get_or_none(Category.slug == key[len(CATEGORY_PREFIX):], Category.is_active == True)  # noqa: E712
+        if category is not None:
+            return View(key, category.name, group="category")
+    raise NotFound("There is no such queue view.")
 
 
 def sort_of(flt):
@@ -161,6 +180,12 @@ def filter_options(actor):
         categories=tickets.categories(),
         tags=list(Tag.select().order_by(Tag.name)),
     )
+
+
+def bulk_options(actor):
+    """What the bulk bar above the table offers (agents and tags), without the filters' categories."""
+    require_staff(actor)
+    return FilterOptions(agents=tickets.agents(), categories=[], tags=list(Tag.select().order_by(Tag.name)))
 
 
 def _bulk_changes(actor, assignee_id, status, priority, add_tag):

@@ -660,15 +660,105 @@ def thread(actor, ticket):
     Customers and key holders never get internal notes or staff-only events.
     """
     check_ticket(actor, ticket)
+    return _load_attachments(list(_visible_messages(actor, ticket).order_by(Message.created_at, Message.id)))
+
+
+THREAD_WINDOW = 50
+
+
+@dataclass
+class ThreadWindow:
+    """What a ticket page shows of a long thread: the first message, then a run of later ones, oldest first.
+
+    `earlier` counts the messages hidden between `first` and `messages`; `before` is the keyset cursor that loads
+    them (the id of the oldest message shown after the first); `later` says newer messages are hidden below.
+    """
+
+    first: object = None
+    messages: list = field(default_factory=list)
+    earlier: int = 0
+    later: bool = False
+
+    @property
+    def before(self):
+        return self.messages[0].id if self.earlier and self.messages else None
+
+    @property
+    def newest_id(self):
+        return max((m.id for m in self), default=0)
+
+    def __iter__(self):
+        if self.first is not None:
+            yield self.first
+        yield from self.messages
+
+
+def _visible_messages(actor, ticket):
     query = (
         Message.select(Message, User)
         .join(User, JOIN.LEFT_OUTER, on=(Message.author == User.id), attr="author")
         .where(Message.ticket == ticket.id)
-        .order_by(Message.created_at, Message.id)
     )
     if not is_staff(actor):
         query = query.where(Message.is_public == True)  # noqa: E712
-    return _load_attachments(list(query))
+    return query
+
+
+def _older_than(message, model=Message):
+    return (model.created_at < message.created_at) | (
+        (model.created_at == message.created_at) & (model.id < message.id))
+
+
+def _newer_than(message, model=Message):
+    return (model.created_at > message.created_at) | (
+        (model.created_at == message.created_at) & (model.id > message.id))
+
+
+def thread_window(actor, ticket, before=None, limit=THREAD_WINDOW):
+    """The first message and the latest `limit` the actor may read, or with `before` (a message id) the `limit`
+    just before that message; a fixed number of queries whatever the thread's length.
+
+    Customers and key holders never get internal notes or staff-only events.
+
+    :raises NotFound: when the actor may not see the ticket, or `before` is not a message of it they may read.
+    """
+    check_ticket(actor, ticket)
+    visible = _visible_messages(actor, ticket)
+    pivot = None
+    if before is not None:
+        try:
+            pivot = visible.where(Message.id == int(before)).first()
+        except (TypeError, ValueError):
+            pivot = None
+        if pivot is None:
+            raise NotFound("No such message.")
+    first = visible.order_by(Message.created_at, Message.id).first()
+    if first is None:
+        return ThreadWindow()
+    window = ThreadWindow(first=first, later=pivot is not None)
+    # The run and the size of the stretch it ends (an uncorrelated subquery, counted once) in one query.
+    Stretch = Message.alias("stretch")
+    between, counted = _newer_than(first), _newer_than(first, Stretch)
+    if pivot is not None:
+        between &= _older_than(pivot)
+        counted &= _older_than(pivot, Stretch)
+    size = Stretch.select(fn.COUNT(Stretch.id)).where((Stretch.ticket == ticket.id) & counted)
+    if not is_staff(actor):
+        size = size.where(Stretch.is_public == True)  # noqa: E712
+    rows = list(visible.select_extend(size.alias("stretch_size")).where(between)
+                .order_by(Message.created_at.desc(), Message.id.desc()).limit(limit))
+    window.messages = rows[::-1]
+    window.earlier = rows[0].stretch_size - len(rows) if rows else 0
+    _load_attachments(list(window))
+    return window
+
+
+def earlier_messages(actor, ticket, before, limit=THREAD_WINDOW):
+    """The `limit` messages the actor may read just before message `before` (and after the first), oldest first,
+    with how many remain hidden before them. :raises NotFound: as thread_window."""
+    window = thread_window(actor, ticket, before=before, limit=limit)
+    window.first, window.later = None, False
+    return window
 
 
 def mark_read(actor, ticket):
@@ -683,10 +773,13 @@ def mark_read(actor, ticket):
     ticket.customer_last_read_at = now
 
 
-def history(actor, ticket_id):
-    """Field changes of a ticket, oldest first (agents only)."""
+def history(actor, ticket):
+    """Field changes of a ticket, oldest first (agents only); `ticket` is its id, or the ticket get_ticket gave."""
     require_staff(actor)
-    ticket = get_ticket(actor, ticket_id)
+    if isinstance(ticket, Ticket):
+        check_ticket(actor, ticket)
+    else:
+        ticket = get_ticket(actor, ticket)
     return list(
         FieldChange.select(FieldChange, User)
         .join(User, JOIN.LEFT_OUTER, on=(FieldChange.actor == User.id), attr="actor")
@@ -1106,14 +1199,7 @@ def list_messages(actor, ticket_id, cursor=None, limit=25):
     from .paging import keyset_page
 
     ticket = get_ticket(actor, ticket_id)
-    query = (
-        Message.select(Message, User)
-        .join(User, JOIN.LEFT_OUTER, on=(Message.author == User.id), attr="author")
-        .where(Message.ticket == ticket.id)
-    )
-    if not is_staff(actor):
-        query = query.where(Message.is_public == True)  # noqa: E712
-    page = keyset_page(query, Message.created_at, Message.id, "messages", cursor, limit, descending=False)
+    page = keyset_page(_visible_messages(actor, ticket), Message.created_at, Message.id, "messages", cursor, limit, descending=False)
     _load_attachments(page.items)
     return page
 

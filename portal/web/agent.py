@@ -106,8 +106,9 @@ def _queue_args(source):
 
 
 def _queue_page(args, notice=None, errors=None, status=200, save_form=None):
-    """The queue for `args`: the whole page, or for htmx the table with the counts out of band."""
-    views = queue.views(current_user)
+    """The queue for `args`: the whole page; for htmx after a change, the table with the side bar out of band; for an
+    htmx filter change or page link, only the table (its counts and views do not change with the filters)."""
+    table_only = is_htmx() and request.method == "GET"
     errors = dict(errors or {})
     view_key, page, sort = args.get("view") or queue.DEFAULT_VIEW, None, ("updated", "desc")
     try:
@@ -117,28 +118,36 @@ def _queue_page(args, notice=None, errors=None, status=200, save_form=None):
     except ValidationError as error:
         errors.update(error.errors)
         status = 422
-    current_view = next((v for v in views if v.key == view_key), views[0])
-    my_views = saved_views.sidebar(current_user, flt if page is not None else None)
-    link_args = args.to_dict(flat=False)
-    return render(
-        "agent/queue/index.html",
-        fragment="agent/queue/_fragment.html",
+    context = dict(
         status=status,
         page=page,
-        views=views,
-        current_view=current_view,
         args=args,
-        link_args=link_args,
+        link_args=args.to_dict(flat=False),
         queue_query=urlencode(list(args.items(multi=True))),
         sort=sort,
-        options=queue.filter_options(current_user),
         statuses=STATUSES,
         priorities=PRIORITIES,
         notice=notice,
         errors=errors,
         form=ActionForm(),
-        my_views=my_views,
+    )
+    if table_only:
+        # The bulk bar offers agents and tags only above a table with rows.
+        return render("agent/queue/index.html", fragment="agent/queue/_results.html", table_only=True,
+                      current_view=queue.view_named(current_user, view_key),
+                      options=queue.bulk_options(current_user) if page is not None and page.items else None,
+                      **context)
+    options = queue.filter_options(current_user)
+    views = queue.views(current_user, categories=options.categories)
+    return render(
+        "agent/queue/index.html",
+        fragment="agent/queue/_fragment.html",
+        views=views,
+        current_view=next((v for v in views if v.key == view_key), views[0]),
+        options=options,
+        my_views=saved_views.sidebar(current_user, flt if page is not None else None),
         save_form=save_form or SaveViewForm(),
+        **context,
     )
 
 
@@ -255,9 +264,11 @@ def _workspace(ticket_id, fragment=None, composer=None, properties=None, status=
     ticket = tickets.get_ticket(current_user, ticket_id)
     options = queue.filter_options(current_user)
     others = tickets.list_tickets(current_user, tickets.TicketFilter(customer_id=ticket.customer.id), limit=8)
-    messages = tickets.thread(current_user, ticket)
+    # First message + latest 50; `?before=ID` (the no-JavaScript "Show earlier") pages back from a message.
+    thread = tickets.thread_window(current_user, ticket, before=request.args.get("before") or None
+                                   if request.method == "GET" else None)
     composer = composer or ComposerForm(formdata=None)
-    newest = str(max((m.id for m in messages), default=0))
+    newest = str(thread.newest_id)
     if held or not composer.after_message_id.data:
         # A fresh composer, or a held one whose news the agent now sees: it covers the thread as shown.
         composer.after_message_id.data = newest
@@ -266,9 +277,9 @@ def _workspace(ticket_id, fragment=None, composer=None, properties=None, status=
         fragment=fragment,
         status=status,
         ticket=ticket,
-        messages=messages,
+        thread=thread,
         held=held,
-        history=tickets.history(current_user, ticket.id),
+        history=tickets.history(current_user, ticket),
         others=[t for t in others.items if t.id != ticket.id][:7],
         others_total=others.total - 1,
         options=options,
@@ -287,6 +298,26 @@ def show(ticket_id):
     `?macro=ID` fills the composer from a macro (for htmx, only the composer comes back).
     """
     return _workspace(ticket_id, "agent/ticket/_composer.html" if request.args.get("macro") else None)
+
+
+@bp.route("/tickets/<int:ticket_id>/messages")
+def thread_messages(ticket_id):
+    """The thread's entries for htmx: with `?before=ID` the 50 before that message and a new "Show earlier"
+    control; without it, the thread as the workspace shows it. Plain requests get the workspace at that place."""
+    if not is_htmx():
+        return redirect(url_for("agent.show", ticket_id=ticket_id, **_before_arg()), code=303)
+    ticket = tickets.get_ticket(current_user, ticket_id)
+    before = request.args.get("before") or None
+    if before is None:
+        thread = tickets.thread_window(current_user, ticket)
+    else:
+        thread = tickets.earlier_messages(current_user, ticket, before)
+    return render("agent/ticket/_messages.html", ticket=ticket, thread=thread)
+
+
+def _before_arg():
+    before = request.args.get("before", "")
+    return {"before": before} if before.isdigit() else {}
 
 
 @bp.route("/tickets/<int:ticket_id>/reply", methods=["POST"])

@@ -93,7 +93,7 @@ def summary(ticket_id):
         return redirect(url_for("agent.show", ticket_id=ticket_id, _anchor=f"message-{note.id}"), code=303)
     ticket = tickets.get_ticket(current_user, ticket_id)
     return _panel(ticket_id, notice="The summary is in the thread as an internal note.",
-                  thread_messages=tickets.thread(current_user, ticket))
+                  thread_messages=tickets.thread_window(current_user, ticket))
 
 
 @bp.route("/agent/tickets/<int:ticket_id>/suggestions")

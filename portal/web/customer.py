@@ -9,7 +9,7 @@ from ..forms import (
     ActionForm, RatingForm, ReplyForm, TicketForm, category_choices, discard_uploads, show_errors, submit_rating,
     upload_attachments,
 )
-from ..htmx import redirect_to, render
+from ..htmx import is_htmx, redirect_to, render
 from ..models import STATUSES
 from ..services import assistant, help_center, merge, organizations, ratings, tickets
 from ..services.errors import Conflict, ValidationError
@@ -108,14 +108,16 @@ def _new_ticket_page(form, status, questions=None):
 
 def _ticket_page(ticket_id, form=None, status=200, rating_form=None):
     ticket = tickets.get_ticket(current_user, ticket_id)
-    messages = tickets.thread(current_user, ticket)
+    # First message + latest 50; `?before=ID` (the no-JavaScript "Show earlier") pages back from a message.
+    thread = tickets.thread_window(current_user, ticket,
+                                   before=request.args.get("before") or None if request.method == "GET" else None)
     tickets.mark_read(current_user, ticket)
     rating = ratings.rating_of(ticket)
     return render(
         "customer/tickets/show.html",
         fragment="shared/_conversation.html",
         ticket=ticket,
-        messages=messages,
+        thread=thread,
         form=form or ReplyForm(formdata=None),
         action_form=ActionForm(),
         reply_url=url_for("customer.reply", ticket_id=ticket.id),
@@ -133,6 +135,19 @@ def _ticket_page(ticket_id, form=None, status=200, rating_form=None):
 def show(ticket_id):
     """One ticket's thread, with reply, close and reopen. :raises NotFound: for someone else's ticket."""
     return _ticket_page(ticket_id)
+
+
+@bp.route("/<int:ticket_id>/messages")
+def thread_messages(ticket_id):
+    """For htmx, the 50 messages before `?before=ID` with a new "Show earlier" control (never a note); plain
+    requests get the ticket page at that place. :raises NotFound: for someone else's ticket."""
+    ticket = tickets.get_ticket(current_user, ticket_id)
+    before = request.args.get("before") or None
+    if not is_htmx():
+        return redirect(url_for("customer.show", ticket_id=ticket.id, before=before), code=303)
+    thread = tickets.earlier_messages(current_user, ticket, before) if before else tickets.thread_window(
+        current_user, ticket)
+    return render("shared/_conversation_messages.html", ticket=ticket, thread=thread, viewer="customer")
 
 
 @bp.route("/<int:ticket_id>/reply", methods=["POST"])

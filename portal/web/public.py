@@ -8,7 +8,7 @@ from ..forms import (
     ContactForm, RatingForm, ReplyForm, ResendLinksForm, category_choices, discard_uploads, note_files_dropped,
     show_errors, submit_rating, upload_attachments,
 )
-from ..htmx import redirect_to, render
+from ..htmx import is_htmx, redirect_to, render
 from ..services import help_center, merge, ratings, spam, tickets
 from ..services.errors import Conflict, ServiceError, ValidationError
 
@@ -101,14 +101,16 @@ def resend_links():
 def _guest_page(key, form=None, status=200, rating_form=None):
     holder = tickets.key_holder(key)
     ticket = tickets.get_ticket(holder, holder.ticket_id)
-    messages = tickets.thread(holder, ticket)
+    # First message + latest 50; `?before=ID` (the no-JavaScript "Show earlier") pages back from a message.
+    thread = tickets.thread_window(holder, ticket,
+                                   before=request.args.get("before") or None if request.method == "GET" else None)
     tickets.mark_read(holder, ticket)
     rating = ratings.rating_of(ticket)
     return render(
         "public/guest_ticket.html",
         fragment="shared/_conversation.html",
         ticket=ticket,
-        messages=messages,
+        thread=thread,
         form=form or ReplyForm(formdata=None),
         reply_url=url_for("public.guest_reply", key=key),
         viewer="guest",
@@ -127,6 +129,20 @@ def _guest_page(key, form=None, status=200, rating_form=None):
 def guest_ticket(key):
     """The public thread of one ticket, for whoever holds its secret link."""
     return _guest_page(key)
+
+
+@bp.route("/t/<key>/messages")
+@limiter.limit("60 per minute")
+def guest_messages(key):
+    """For htmx, the 50 public messages before `?before=ID` with a new "Show earlier" control; plain requests get
+    the thread page at that place."""
+    holder = tickets.key_holder(key)
+    ticket = tickets.get_ticket(holder, holder.ticket_id)
+    before = request.args.get("before") or None
+    if not is_htmx():
+        return redirect(url_for("public.guest_ticket", key=key, before=before), code=303)
+    thread = tickets.earlier_messages(holder, ticket, before) if before else tickets.thread_window(holder, ticket)
+    return render("shared/_conversation_messages.html", ticket=ticket, thread=thread, viewer="guest", guest_key=key)
 
 
 @bp.route("/t/<key>/reply", methods=["POST"])
