@@ -27,6 +27,10 @@ NOT_PAGES = {
     "auth.complete_sign_up",
     "privacy.export",
     "intake.questions",  # a fragment the contact and new-ticket forms swap in: checked inside those pages
+    # "Show earlier" fragments of a long thread (without htmx they redirect to the ticket page, checked itself)
+    "agent.thread_messages",
+    "customer.thread_messages",
+    "public.guest_messages",
 }
 # Who opens the pages of each blueprint (the admin sees every staff page an agent sees, and more).
 VISITOR = {
